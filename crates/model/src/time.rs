@@ -37,7 +37,9 @@ impl Timestamp {
         if s.is_empty() {
             return Err("empty timestamp".into());
         }
-        if s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') && !s[1..].contains('-')
+        if s.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+            && !s[1..].contains('-')
         {
             let v: f64 = s.parse().map_err(|_| format!("not a timestamp: {s:?}"))?;
             return Timestamp::from_epoch(v).ok_or_else(|| format!("epoch out of range: {s}"));
@@ -159,7 +161,11 @@ fn parse_rfc3339(b: &[u8]) -> Option<Timestamp> {
     if !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let (h, mi, s) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    let (h, mi, s) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
     if h > 23 || mi > 59 || s > 60 {
         return None;
     }
