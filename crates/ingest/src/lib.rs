@@ -1,1 +1,614 @@
-//! placeholder
+//! Ingest: every input file of the data contract, streamed into a [`Sink`].
+//!
+//! `read_workspace` finds the files it recognises below a directory,
+//! decompresses `.gz`, frames records (JSON lines, JSON arrays, CSV rows),
+//! parses each into the contract's types and hands it to the sink. A record
+//! that cannot be accepted becomes a [`Reject`] with file, line, field and
+//! reason; the run always goes on. Memory does not grow with the input: one
+//! record is held at a time.
+
+mod csv_rows;
+mod events;
+pub mod lines;
+
+use flate2::read::MultiGzDecoder;
+use serde::de::DeserializeOwned;
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use unmask_model::{Application, Asset, HostRow, KeystrokeSample, LoginEvent, Payroll, Worker};
+
+pub use lines::Frame;
+
+/// Largest record accepted, in bytes. Real Okta events are a few KB; a line
+/// of megabytes is a broken export, not a person.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// Where a record came from: the file relative to the workspace, and the
+/// 1-based line its record starts on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub file: String,
+    pub line: u64,
+}
+
+/// A record set aside, one line of `rejected.jsonl`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Reject {
+    pub file: String,
+    pub line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub reason: String,
+    /// The start of the record as read (lossy UTF-8), to find it by eye.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+}
+
+/// Receives what ingest accepts. Events are borrowed: the sink keeps what
+/// it needs (aggregates), not the event.
+pub trait Sink {
+    fn application(&mut self, r: Application, at: &Origin);
+    fn worker(&mut self, r: Worker, at: &Origin);
+    fn asset(&mut self, r: Asset, at: &Origin);
+    fn payroll(&mut self, r: Payroll, at: &Origin);
+    fn login(&mut self, e: &LoginEvent<'_>, at: &Origin);
+    fn host(&mut self, r: HostRow, at: &Origin);
+    fn keystroke(&mut self, r: KeystrokeSample, at: &Origin);
+    fn reject(&mut self, r: Reject);
+}
+
+/// Told about bytes read, for a progress bar.
+pub trait Progress {
+    fn start(&mut self, _total_bytes: u64) {}
+    fn file(&mut self, _name: &str) {}
+    fn advance(&mut self, _bytes: u64) {}
+}
+impl Progress for () {}
+
+/// What kind of input a file holds, from its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InputKind {
+    Applications,
+    Workers,
+    Assets,
+    Payroll,
+    Okta,
+    Ocsf,
+    Osquery,
+    Keystrokes,
+}
+
+impl InputKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Applications => "applications",
+            InputKind::Workers => "workers",
+            InputKind::Assets => "assets",
+            InputKind::Payroll => "payroll",
+            InputKind::Okta => "okta",
+            InputKind::Ocsf => "auth",
+            InputKind::Osquery => "osquery",
+            InputKind::Keystrokes => "keystrokes",
+        }
+    }
+    fn is_event(self) -> bool {
+        matches!(
+            self,
+            InputKind::Okta | InputKind::Ocsf | InputKind::Osquery | InputKind::Keystrokes
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Framing {
+    JsonLines,
+    JsonDocument,
+    Csv,
+}
+
+#[derive(Clone, Debug)]
+pub struct InputFile {
+    pub path: PathBuf,
+    pub rel: String,
+    pub kind: InputKind,
+    framing: Framing,
+    gz: bool,
+}
+
+/// Classifies a path (relative to the workspace) by the contract's names.
+pub fn classify(rel: &Path) -> Option<(InputKind, bool, &'static str)> {
+    let name = rel.file_name()?.to_str()?.to_ascii_lowercase();
+    let (stem_ext, gz) = match name.strip_suffix(".gz") {
+        Some(s) => (s.to_string(), true),
+        None => (name, false),
+    };
+    let (stem, ext) = stem_ext.rsplit_once('.')?;
+    let parent = rel
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|p| p.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let kind = match (stem, ext) {
+        ("applications", "jsonl" | "csv") => InputKind::Applications,
+        ("workers", "jsonl" | "csv") => InputKind::Workers,
+        ("assets", "jsonl" | "csv") => InputKind::Assets,
+        ("payroll", "jsonl" | "csv") => InputKind::Payroll,
+        ("okta", "jsonl" | "json") => InputKind::Okta,
+        (_, "json" | "jsonl") if parent == "okta" => InputKind::Okta,
+        ("auth", "jsonl") => InputKind::Ocsf,
+        ("osquery", "jsonl" | "log") => InputKind::Osquery,
+        (_, "log" | "jsonl") if parent == "osquery" => InputKind::Osquery,
+        ("keystrokes", "jsonl") => InputKind::Keystrokes,
+        _ => return None,
+    };
+    let framing = match ext {
+        "csv" => "csv",
+        "json" => "json",
+        _ => "jsonl",
+    };
+    Some((kind, gz, framing))
+}
+
+/// Every recognised input below `dir`, flat records first (so that a
+/// reader of the summary sees personas before events), then by path.
+pub fn discover(dir: &Path) -> io::Result<(Vec<InputFile>, Vec<String>)> {
+    let mut found = vec![];
+    let mut ignored = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let entry = entry?;
+            let path = entry.path();
+            let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
+            let ft = entry.file_type()?;
+            if ft.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            match classify(&rel) {
+                Some((kind, gz, framing)) => found.push(InputFile {
+                    rel: rel.to_string_lossy().replace('\\', "/"),
+                    path,
+                    kind,
+                    gz,
+                    framing: match framing {
+                        "csv" => Framing::Csv,
+                        "json" => Framing::JsonDocument,
+                        _ => Framing::JsonLines,
+                    },
+                }),
+                None => ignored.push(rel.to_string_lossy().into_owned()),
+            }
+        }
+    }
+    found.sort_by(|a, b| (a.kind, &a.rel).cmp(&(b.kind, &b.rel)));
+    ignored.sort();
+    Ok((found, ignored))
+}
+
+/// Counts per file and in total.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub files: Vec<FileSummary>,
+    pub ignored: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FileSummary {
+    pub file: String,
+    pub kind: &'static str,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub bytes: u64,
+}
+
+impl Summary {
+    pub fn accepted(&self) -> u64 {
+        self.files.iter().map(|f| f.accepted).sum()
+    }
+    pub fn rejected(&self) -> u64 {
+        self.files.iter().map(|f| f.rejected).sum()
+    }
+    pub fn accepted_of(&self, kinds: &[&str]) -> u64 {
+        self.files
+            .iter()
+            .filter(|f| kinds.contains(&f.kind))
+            .map(|f| f.accepted)
+            .sum()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub max_record_bytes: usize,
+}
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+        }
+    }
+}
+
+/// Reads every recognised input below `dir` into `sink`. Fails only when
+/// `dir` itself cannot be listed; everything else is a [`Reject`].
+pub fn read_workspace(
+    dir: &Path,
+    sink: &mut dyn Sink,
+    progress: &mut dyn Progress,
+    opts: &Options,
+) -> io::Result<Summary> {
+    let (files, ignored) = discover(dir)?;
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(&f.path).ok())
+        .map(|m| m.len())
+        .sum();
+    progress.start(total);
+    let mut summary = Summary {
+        ignored,
+        ..Default::default()
+    };
+    let mut ids = SeenIds::default();
+    for f in &files {
+        progress.file(&f.rel);
+        let mut counting = Counting {
+            sink,
+            accepted: 0,
+            rejected: 0,
+        };
+        let bytes = read_file(f, &mut counting, progress, opts, &mut ids);
+        summary.files.push(FileSummary {
+            file: f.rel.clone(),
+            kind: f.kind.name(),
+            accepted: counting.accepted,
+            rejected: counting.rejected,
+            bytes,
+        });
+    }
+    Ok(summary)
+}
+
+/// Ids already accepted per record type: a second record with the same id
+/// is rejected with a pointer to the first.
+#[derive(Default)]
+struct SeenIds {
+    applications: std::collections::HashMap<String, Origin>,
+    workers: std::collections::HashMap<String, Origin>,
+    assets: std::collections::HashMap<String, Origin>,
+    payroll: HashSet<(String, unmask_model::Day, Option<String>)>,
+}
+
+impl SeenIds {
+    fn first(
+        map: &mut std::collections::HashMap<String, Origin>,
+        id: &str,
+        at: &Origin,
+    ) -> Result<(), String> {
+        match map.get(id) {
+            Some(first) => Err(format!(
+                "duplicate id {id:?}: first seen at {}:{}",
+                first.file, first.line
+            )),
+            None => {
+                map.insert(id.to_string(), at.clone());
+                Ok(())
+            }
+        }
+    }
+}
+
+struct Counting<'s> {
+    sink: &'s mut dyn Sink,
+    accepted: u64,
+    rejected: u64,
+}
+
+impl Counting<'_> {
+    fn reject(&mut self, at: &Origin, field: Option<String>, reason: String, raw: &[u8]) {
+        self.rejected += 1;
+        let excerpt = (!raw.is_empty()).then(|| {
+            let cut = &raw[..raw.len().min(160)];
+            String::from_utf8_lossy(cut).into_owned()
+        });
+        self.sink.reject(Reject {
+            file: at.file.clone(),
+            line: at.line,
+            field,
+            reason,
+            excerpt,
+        });
+    }
+}
+
+/// Wraps the file so progress counts bytes on disk (compressed for `.gz`).
+struct CountingRead<'p, R> {
+    inner: R,
+    progress: &'p mut dyn Progress,
+    bytes: u64,
+}
+impl<R: Read> Read for CountingRead<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        self.progress.advance(n as u64);
+        Ok(n)
+    }
+}
+
+const BUF: usize = 256 * 1024;
+
+fn read_file(
+    f: &InputFile,
+    out: &mut Counting,
+    progress: &mut dyn Progress,
+    opts: &Options,
+    ids: &mut SeenIds,
+) -> u64 {
+    let at0 = Origin {
+        file: f.rel.clone(),
+        line: 0,
+    };
+    let file = match File::open(&f.path) {
+        Ok(file) => file,
+        Err(e) => {
+            out.reject(&at0, None, format!("cannot open file: {e}"), b"");
+            return 0;
+        }
+    };
+    let mut counted = CountingRead {
+        inner: file,
+        progress,
+        bytes: 0,
+    };
+    let reader: Box<dyn BufRead + '_> = if f.gz {
+        Box::new(BufReader::with_capacity(
+            BUF,
+            MultiGzDecoder::new(BufReader::with_capacity(BUF, &mut counted)),
+        ))
+    } else {
+        Box::new(BufReader::with_capacity(BUF, &mut counted))
+    };
+    let before = (out.accepted, out.rejected);
+    let result = match f.framing {
+        Framing::Csv => csv_rows::read(reader, f, out, opts, ids),
+        Framing::JsonLines => read_frames(
+            f,
+            out,
+            ids,
+            opts.max_record_bytes,
+            &mut lines::LineReader::new(reader, opts.max_record_bytes),
+        ),
+        Framing::JsonDocument => read_frames(
+            f,
+            out,
+            ids,
+            opts.max_record_bytes,
+            &mut lines::ObjectSplitter::new(reader, opts.max_record_bytes),
+        ),
+    };
+    if let Err(e) = result {
+        let reason = if e.kind() == io::ErrorKind::InvalidInput
+            || e.to_string().contains("gzip")
+            || e.to_string().contains("deflate")
+        {
+            format!("file unreadable past this point (corrupt compressed stream?): {e}")
+        } else {
+            format!("file unreadable past this point: {e}")
+        };
+        out.reject(&at0, None, reason, b"");
+    } else if (out.accepted, out.rejected) == before {
+        out.reject(&at0, None, "file is empty: no records".into(), b"");
+    }
+    counted.bytes
+}
+
+fn read_frames(
+    f: &InputFile,
+    out: &mut Counting,
+    ids: &mut SeenIds,
+    limit: usize,
+    framer: &mut dyn lines::Framer,
+) -> io::Result<()> {
+    let mut at = Origin {
+        file: f.rel.clone(),
+        line: 0,
+    };
+    let mut osq = events::OsqueryRows::default();
+    loop {
+        let Some((line, frame)) = framer.next_frame()? else {
+            return Ok(());
+        };
+        at.line = line;
+        match frame {
+            Frame::TooLong(n) => out.reject(
+                &at,
+                None,
+                format!("record of {n} bytes exceeds the {limit}-byte limit; skipped"),
+                b"",
+            ),
+            Frame::Truncated(raw) if raw.iter().all(u8::is_ascii_whitespace) => out.reject(
+                &at,
+                None,
+                "truncated JSON: file ends inside a JSON array (missing `]`)".into(),
+                b"",
+            ),
+            Frame::Truncated(raw) => out.reject(
+                &at,
+                None,
+                "truncated JSON: file ends inside this record".into(),
+                raw,
+            ),
+            Frame::Record(raw) => {
+                if raw.iter().all(u8::is_ascii_whitespace) {
+                    continue; // blank lines separate nothing and lose nothing
+                }
+                if let Err(e) = std::str::from_utf8(raw) {
+                    out.reject(
+                        &at,
+                        None,
+                        format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+                        raw,
+                    );
+                    continue;
+                }
+                dispatch(f.kind, raw, &at, out, ids, &mut osq);
+            }
+        }
+    }
+}
+
+/// A parse failure: which field and why.
+pub(crate) struct FieldError {
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+pub(crate) fn field_error<E: std::fmt::Display>(
+    path: &serde_path_to_error::Path,
+    e: &E,
+) -> FieldError {
+    let msg = e.to_string();
+    // serde names a missing field in the message, not in the path.
+    let missing = msg
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split('`').next())
+        .map(String::from);
+    let path = path.to_string();
+    let field = missing.or_else(|| (path != "." && !path.is_empty()).then_some(path));
+    let reason = if msg.contains("EOF while parsing") {
+        format!("truncated JSON: {msg}")
+    } else {
+        msg
+    };
+    FieldError { field, reason }
+}
+
+fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, FieldError> {
+    let mut de = serde_json::Deserializer::from_slice(raw);
+    let v =
+        serde_path_to_error::deserialize(&mut de).map_err(|e| field_error(e.path(), e.inner()))?;
+    de.end().map_err(|e| FieldError {
+        field: None,
+        reason: format!("trailing characters after the record: {e}"),
+    })?;
+    Ok(v)
+}
+
+fn dispatch(
+    kind: InputKind,
+    raw: &[u8],
+    at: &Origin,
+    out: &mut Counting,
+    ids: &mut SeenIds,
+    osq: &mut events::OsqueryRows,
+) {
+    if !kind.is_event() {
+        return flat_record(kind, RecordSource::Json(raw), at, out, ids);
+    }
+    let res = match kind {
+        InputKind::Okta => events::okta(raw).map(|e| {
+            out.sink.login(&e.view(), at);
+            1
+        }),
+        InputKind::Ocsf => events::ocsf(raw).map(|e| {
+            out.sink.login(&e.view(), at);
+            1
+        }),
+        InputKind::Osquery => osq.parse(raw).map(|rows| {
+            let n = rows.len() as u64;
+            for r in rows.drain(..) {
+                out.sink.host(r, at);
+            }
+            n
+        }),
+        InputKind::Keystrokes => parse_json::<KeystrokeSample>(raw).map(|k| {
+            out.sink.keystroke(k, at);
+            1
+        }),
+        _ => unreachable!("flat kinds handled above"),
+    };
+    match res {
+        Ok(n) => out.accepted += n,
+        Err(e) => out.reject(at, e.field, e.reason, raw),
+    }
+}
+
+pub(crate) enum RecordSource<'a> {
+    Json(&'a [u8]),
+    Value(serde_json::Value),
+}
+
+fn parse_flat<T: DeserializeOwned>(src: RecordSource) -> Result<T, FieldError> {
+    match src {
+        RecordSource::Json(raw) => parse_json(raw),
+        RecordSource::Value(v) => {
+            serde_path_to_error::deserialize(v).map_err(|e| field_error(e.path(), e.inner()))
+        }
+    }
+}
+
+pub(crate) fn flat_record(
+    kind: InputKind,
+    src: RecordSource,
+    at: &Origin,
+    out: &mut Counting,
+    ids: &mut SeenIds,
+) {
+    let raw_for_excerpt: Vec<u8> = match &src {
+        RecordSource::Json(r) => r.to_vec(),
+        RecordSource::Value(v) => v.to_string().into_bytes(),
+    };
+    let res: Result<(), FieldError> = (|| {
+        match kind {
+            InputKind::Applications => {
+                let r: Application = parse_flat(src)?;
+                SeenIds::first(&mut ids.applications, &r.application_id, at)
+                    .map_err(dup("application_id"))?;
+                out.sink.application(r, at);
+            }
+            InputKind::Workers => {
+                let r: Worker = parse_flat(src)?;
+                SeenIds::first(&mut ids.workers, &r.worker_id, at).map_err(dup("worker_id"))?;
+                out.sink.worker(r, at);
+            }
+            InputKind::Assets => {
+                let r: Asset = parse_flat(src)?;
+                SeenIds::first(&mut ids.assets, &r.asset_id, at).map_err(dup("asset_id"))?;
+                out.sink.asset(r, at);
+            }
+            InputKind::Payroll => {
+                let r: Payroll = parse_flat(src)?;
+                if !ids
+                    .payroll
+                    .insert((r.worker_id.clone(), r.effective_date, r.account.clone()))
+                {
+                    return Err(FieldError {
+                        field: Some("worker_id".into()),
+                        reason: format!(
+                            "duplicate payroll record for {} from {}",
+                            r.worker_id, r.effective_date
+                        ),
+                    });
+                }
+                out.sink.payroll(r, at);
+            }
+            _ => unreachable!("events are not flat records"),
+        }
+        Ok(())
+    })();
+    match res {
+        Ok(()) => out.accepted += 1,
+        Err(e) => out.reject(at, e.field, e.reason, &raw_for_excerpt),
+    }
+}
+
+fn dup(field: &'static str) -> impl Fn(String) -> FieldError {
+    move |reason| FieldError {
+        field: Some(field.into()),
+        reason,
+    }
+}
