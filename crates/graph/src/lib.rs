@@ -1,1 +1,327 @@
-//! placeholder
+//! The identity graph: the one structure resolution and detection read.
+//!
+//! Nodes are personas (applications and workers), the references they give,
+//! assets, and *externals* (the login names and host identifiers that event
+//! logs use). Each of them points at *identifiers* — e-mails, phones,
+//! devices, payment accounts, photo hashes, IPs, addresses, and host facts
+//! like a USB device — through an [`Edge`] with a role and the time span it
+//! was seen (first, last, count). Everything is a dense `u32` id; strings
+//! are interned once; events are aggregated into edges as they stream in,
+//! so memory grows with distinct facts, not with event count.
+
+mod build;
+pub mod intern;
+
+pub use build::{GraphBuilder, payment_key};
+
+use intern::Interner;
+use unmask_model::{Day, Extra, Timestamp};
+use unmask_normalise::name::Name;
+
+macro_rules! id {
+    ($($name:ident),*) => {$(
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn ix(self) -> usize { self.0 as usize }
+        }
+    )*};
+}
+id!(PersonaId, RefId, AssetId, ExternalId, IdentId);
+
+/// What an identifier is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IdentKind {
+    Email,
+    Phone,
+    Device,
+    Payment,
+    Photo,
+    Resume,
+    Ip,
+    Address,
+    UserAgent,
+    Country,
+    Usb,
+    Process,
+    Program,
+    HostTimezone,
+    KeyboardLayout,
+}
+
+impl IdentKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            IdentKind::Email => "e-mail",
+            IdentKind::Phone => "phone",
+            IdentKind::Device => "device fingerprint",
+            IdentKind::Payment => "payment account",
+            IdentKind::Photo => "photo",
+            IdentKind::Resume => "résumé text",
+            IdentKind::Ip => "IP",
+            IdentKind::Address => "address",
+            IdentKind::UserAgent => "user agent",
+            IdentKind::Country => "country",
+            IdentKind::Usb => "USB device",
+            IdentKind::Process => "process",
+            IdentKind::Program => "program",
+            IdentKind::HostTimezone => "host time zone",
+            IdentKind::KeyboardLayout => "keyboard layout",
+        }
+    }
+}
+
+/// Why a node points at an identifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// A persona's own contact or account details.
+    Own,
+    /// The address a persona says it lives at.
+    Home,
+    /// Where an application asked for equipment to go.
+    ShipTo,
+    /// Where an asset was shipped.
+    ShippedTo,
+    /// The IP an application was submitted from.
+    ApplyIp,
+    /// A worker's pay destination (payroll).
+    Payout,
+    /// A reference's contact details.
+    Contact,
+    LoginIp,
+    LoginCountry,
+    LoginUserAgent,
+    LoginDevice,
+    HostFact,
+}
+
+/// A node that points at identifiers, packed as tag + index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    Persona(PersonaId),
+    Reference(RefId),
+    Asset(AssetId),
+    External(ExternalId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub from: Node,
+    pub to: IdentId,
+    pub role: Role,
+    pub first: Timestamp,
+    pub last: Timestamp,
+    pub count: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PersonaKind {
+    Application,
+    Worker,
+}
+
+impl PersonaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PersonaKind::Application => "application",
+            PersonaKind::Worker => "worker",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Persona {
+    pub record_id: String,
+    pub kind: PersonaKind,
+    pub name: Option<Name>,
+    pub date_of_birth: Option<Day>,
+    pub claimed_timezone: Option<String>,
+    /// ISO alpha-2, lower case, as claimed (address or claimed location).
+    pub country: Option<String>,
+    /// `city, cc` as claimed.
+    pub locality: Option<String>,
+    /// Submitted (applications) or started (workers).
+    pub at: Option<Timestamp>,
+    /// A worker's own application, when the worker record names it.
+    pub application: Option<PersonaId>,
+    pub application_ref: Option<String>,
+    pub source: String,
+    pub extra: Extra,
+}
+
+#[derive(Clone, Debug)]
+pub struct Reference {
+    pub of: PersonaId,
+    pub name: Option<Name>,
+    pub company: Option<String>,
+    pub relationship: Option<String>,
+    pub email: Option<IdentId>,
+    pub phone: Option<IdentId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AssetNode {
+    pub record_id: String,
+    pub serial: Option<String>,
+    pub hostname: Option<String>,
+    pub kind: Option<String>,
+    pub assigned_to: Option<PersonaId>,
+    pub assigned_ref: Option<String>,
+    pub shipped_at: Option<Day>,
+    pub shipped_to: Option<IdentId>,
+    pub source: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct PayrollEntry {
+    pub worker: PersonaId,
+    pub effective: Day,
+    pub method: Option<String>,
+    pub account: Option<IdentId>,
+    pub holder: Option<Name>,
+    pub bank_country: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExternalKind {
+    /// A login name or e-mail as event logs write it (lower-cased).
+    Login,
+    /// An osquery `hostIdentifier`.
+    Host,
+}
+
+/// Sign-in activity of one login, aggregated.
+#[derive(Clone, Debug, Default)]
+pub struct Activity {
+    pub events: u64,
+    pub failures: u64,
+    pub proxied: u64,
+    pub hours_utc: [u32; 24],
+    pub days: u32,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+}
+
+/// A normalised address: the canonical key is the identifier's text.
+#[derive(Clone, Debug)]
+pub struct AddressInfo {
+    pub building: String,
+    pub locality: String,
+    /// One written form, for people.
+    pub display: String,
+}
+
+pub struct IdentityGraph {
+    pub personas: Vec<Persona>,
+    pub references: Vec<Reference>,
+    pub assets: Vec<AssetNode>,
+    pub payroll: Vec<PayrollEntry>,
+    pub idents: Interner<IdentKind>,
+    pub externals: Interner<ExternalKind>,
+    /// For each external, the persona (logins) or asset (hosts) it names.
+    pub external_owner: Vec<Option<Node>>,
+    pub activity: Vec<Activity>,
+    pub addresses: rustc_hash::FxHashMap<IdentId, AddressInfo>,
+    pub edges: Vec<Edge>,
+    /// Edge indices sorted by identifier; `by_ident_start[i]..[i+1]` are
+    /// the edges into identifier `i`.
+    by_ident: Vec<u32>,
+    by_ident_start: Vec<u32>,
+    /// Edge indices sorted by source node.
+    by_node: Vec<u32>,
+    persona_logins: Vec<Vec<ExternalId>>,
+}
+
+impl IdentityGraph {
+    pub fn ident_text(&self, id: IdentId) -> &str {
+        self.idents.text(id.0)
+    }
+    pub fn ident_kind(&self, id: IdentId) -> IdentKind {
+        self.idents.kind(id.0)
+    }
+    pub fn ident(&self, kind: IdentKind, text: &str) -> Option<IdentId> {
+        self.idents.get(kind, text).map(IdentId)
+    }
+
+    /// Every edge into an identifier.
+    pub fn edges_into(&self, id: IdentId) -> impl Iterator<Item = &Edge> + '_ {
+        let (a, b) = (
+            self.by_ident_start[id.ix()] as usize,
+            self.by_ident_start[id.ix() + 1] as usize,
+        );
+        self.by_ident[a..b].iter().map(|&e| &self.edges[e as usize])
+    }
+
+    /// Every edge out of a node.
+    pub fn edges_from(&self, node: Node) -> impl Iterator<Item = &Edge> + '_ {
+        let start = self
+            .by_node
+            .partition_point(|&e| self.edges[e as usize].from < node);
+        self.by_node[start..]
+            .iter()
+            .map(|&e| &self.edges[e as usize])
+            .take_while(move |e| e.from == node)
+    }
+
+    /// The persona an edge's source stands for: personas themselves, and
+    /// logins of workers. References, assets and unknown logins give `None`.
+    pub fn persona_of(&self, node: Node) -> Option<PersonaId> {
+        match node {
+            Node::Persona(p) => Some(p),
+            Node::External(x) => match self.external_owner[x.ix()] {
+                Some(Node::Persona(p)) => Some(p),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The asset a node stands for (assets, and hosts that name one).
+    pub fn asset_of(&self, node: Node) -> Option<AssetId> {
+        match node {
+            Node::Asset(a) => Some(a),
+            Node::External(x) => match self.external_owner[x.ix()] {
+                Some(Node::Asset(a)) => Some(a),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Logins (externals) that belong to a persona.
+    pub fn logins_of(&self, p: PersonaId) -> &[ExternalId] {
+        &self.persona_logins[p.ix()]
+    }
+
+    /// The persona's home address identifier, if it gave one (a worker
+    /// inherits its application's).
+    pub fn home_of(&self, p: PersonaId) -> Option<IdentId> {
+        let own = self
+            .edges_from(Node::Persona(p))
+            .find(|e| e.role == Role::Home)
+            .map(|e| e.to);
+        own.or_else(|| {
+            self.personas[p.ix()]
+                .application
+                .and_then(|a| self.home_of(a))
+        })
+    }
+
+    /// Approximate heap use of the graph, in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.idents.heap_bytes()
+            + self.externals.heap_bytes()
+            + self.edges.capacity() * size_of::<Edge>()
+            + (self.by_ident.capacity() + self.by_ident_start.capacity() + self.by_node.capacity())
+                * 4
+            + self.activity.capacity() * size_of::<Activity>()
+    }
+
+    pub fn persona_display(&self, p: PersonaId) -> String {
+        let per = &self.personas[p.ix()];
+        match &per.name {
+            Some(n) => format!("{} ({})", per.record_id, n.display),
+            None => per.record_id.clone(),
+        }
+    }
+}

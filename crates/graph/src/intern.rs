@@ -1,0 +1,125 @@
+//! String interning into one arena: each distinct (kind, text) is stored
+//! once and named by a dense `u32`.
+//!
+//! At tens of millions of identifiers a `HashMap<String, u32>` plus a
+//! `Vec<String>` would store every string twice and allocate per string;
+//! here the table holds only ids and compares through the arena.
+
+use hashbrown::HashTable;
+use std::hash::{BuildHasher, Hash, Hasher};
+
+pub struct Interner<K> {
+    arena: String,
+    spans: Vec<(u64, u32)>,
+    kinds: Vec<K>,
+    table: HashTable<u32>,
+    hasher: rustc_hash::FxBuildHasher,
+}
+
+impl<K: Copy + Eq + Hash> Default for Interner<K> {
+    fn default() -> Self {
+        Interner {
+            arena: String::new(),
+            spans: vec![],
+            kinds: vec![],
+            table: HashTable::new(),
+            hasher: Default::default(),
+        }
+    }
+}
+
+impl<K: Copy + Eq + Hash> Interner<K> {
+    fn hash(&self, kind: K, s: &str) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        kind.hash(&mut h);
+        s.hash(&mut h);
+        h.finish()
+    }
+
+    pub fn get(&self, kind: K, s: &str) -> Option<u32> {
+        let h = self.hash(kind, s);
+        self.table
+            .find(h, |&id| {
+                self.kinds[id as usize] == kind && self.text(id) == s
+            })
+            .copied()
+    }
+
+    pub fn intern(&mut self, kind: K, s: &str) -> u32 {
+        let h = self.hash(kind, s);
+        let Self {
+            arena,
+            spans,
+            kinds,
+            table,
+            hasher,
+        } = self;
+        let text = |id: u32| {
+            let (start, len) = spans[id as usize];
+            &arena[start as usize..start as usize + len as usize]
+        };
+        if let Some(&id) = table.find(h, |&id| kinds[id as usize] == kind && text(id) == s) {
+            return id;
+        }
+        let id = spans.len() as u32;
+        spans.push((arena.len() as u64, s.len() as u32));
+        arena.push_str(s);
+        kinds.push(kind);
+        let hasher = &*hasher;
+        table.insert_unique(h, id, |&other| {
+            let (start, len) = spans[other as usize];
+            let mut hh = hasher.build_hasher();
+            kinds[other as usize].hash(&mut hh);
+            arena[start as usize..start as usize + len as usize].hash(&mut hh);
+            hh.finish()
+        });
+        id
+    }
+
+    pub fn text(&self, id: u32) -> &str {
+        let (start, len) = self.spans[id as usize];
+        &self.arena[start as usize..start as usize + len as usize]
+    }
+
+    pub fn kind(&self, id: u32) -> K {
+        self.kinds[id as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Bytes held, for the memory report.
+    pub fn heap_bytes(&self) -> usize {
+        self.arena.capacity()
+            + self.spans.capacity() * 16
+            + self.kinds.capacity() * size_of::<K>()
+            + self.table.capacity() * 5
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Interner;
+
+    #[test]
+    fn same_text_same_id_kind_separates() {
+        let mut i = Interner::<u8>::default();
+        let a = i.intern(1, "x@y.z");
+        let b = i.intern(2, "x@y.z");
+        assert_ne!(a, b);
+        assert_eq!(i.intern(1, "x@y.z"), a);
+        assert_eq!(i.get(2, "x@y.z"), Some(b));
+        assert_eq!(i.get(3, "x@y.z"), None);
+        for n in 0..10_000 {
+            i.intern(1, &n.to_string());
+        }
+        assert_eq!(i.get(1, "9999").map(|id| i.text(id)), Some("9999"));
+        assert_eq!(i.text(a), "x@y.z");
+        assert_eq!(i.len(), 10_002);
+    }
+}
