@@ -1,1 +1,181 @@
-fn main() {}
+//! `unmask`: exposes fake remote workers — one real operator behind many
+//! hired personas — from the records a company already has.
+
+mod pipeline;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "unmask",
+    version,
+    about = "Links personas into actors and explains which are likely fake remote workers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan a workspace of hiring and workforce records.
+    Scan {
+        /// The workspace directory (see the data contract in the README).
+        dir: PathBuf,
+        /// Where to write findings.json, report.html and rejected.jsonl.
+        #[arg(long, default_value = "unmask-out")]
+        out: PathBuf,
+        /// Largest record accepted, in bytes; longer records are set aside.
+        #[arg(long, default_value_t = unmask_ingest::DEFAULT_MAX_RECORD_BYTES)]
+        max_record_bytes: usize,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Generate a realistic workspace with known answers, scan it and
+    /// evaluate the findings.
+    Demo {
+        /// About how many personas (applications) to create.
+        #[arg(long, default_value_t = 3000)]
+        size: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Total sign-in events to generate (default: about 60 per worker).
+        #[arg(long)]
+        events: Option<u64>,
+        /// Output directory: workspace/, truth.json and the scan's files.
+        #[arg(long, default_value = "demo-out")]
+        out: PathBuf,
+        /// Only write the workspace and truth; do not scan.
+        #[arg(long)]
+        generate_only: bool,
+    },
+    /// Compare findings with ground truth (AP, precision/recall, grouping,
+    /// fairness).
+    Eval {
+        truth: PathBuf,
+        findings: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(p: &std::path::Path) -> Result<T, String> {
+    let f = std::fs::File::open(p).map_err(|e| format!("cannot open {}: {e}", p.display()))?;
+    serde_json::from_reader(std::io::BufReader::new(f))
+        .map_err(|e| format!("{} is not valid: {e}", p.display()))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan {
+            dir,
+            out,
+            max_record_bytes,
+            quiet,
+        } => {
+            if !dir.is_dir() {
+                Err(format!("{} is not a directory", dir.display()))
+            } else {
+                match pipeline::scan(&dir, &out, max_record_bytes, quiet) {
+                    Ok(o) => {
+                        pipeline::print_summary(&o, &out);
+                        if o.summary.accepted() == 0 {
+                            eprintln!(
+                                "error: nothing usable was read from {} (see {}/rejected.jsonl)",
+                                dir.display(),
+                                out.display()
+                            );
+                            return ExitCode::from(2);
+                        }
+                        Ok(())
+                    }
+                    Err(e) => Err(format!("scan failed: {e}")),
+                }
+            }
+        }
+        Command::Demo {
+            size,
+            seed,
+            events,
+            out,
+            generate_only,
+        } => demo(size, seed, events, &out, generate_only),
+        Command::Eval {
+            truth,
+            findings,
+            json,
+        } => (|| {
+            let t: unmask_model::truth::Truth = read_json(&truth)?;
+            let f: unmask_model::findings::Findings = read_json(&findings)?;
+            let r = unmask_eval::evaluate(&t, &f);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
+                );
+            } else {
+                print!("{}", unmask_eval::render(&r));
+            }
+            Ok(())
+        })(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn demo(
+    size: usize,
+    seed: u64,
+    events: Option<u64>,
+    out: &std::path::Path,
+    generate_only: bool,
+) -> Result<(), String> {
+    let t = std::time::Instant::now();
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let g = unmask_demo::generate(
+        out,
+        &unmask_demo::Options {
+            size,
+            seed,
+            login_events: events,
+        },
+    )
+    .map_err(|e| format!("demo generation failed: {e}"))?;
+    println!(
+        "demo world (seed {seed}): {} applications, {} workers, {} sign-in events → {} ({:.1} s)",
+        g.applications,
+        g.workers,
+        g.login_events,
+        g.workspace.display(),
+        t.elapsed().as_secs_f64()
+    );
+    if generate_only {
+        return Ok(());
+    }
+    let o = pipeline::scan(
+        &g.workspace,
+        out,
+        unmask_ingest::DEFAULT_MAX_RECORD_BYTES,
+        false,
+    )
+    .map_err(|e| format!("scan failed: {e}"))?;
+    pipeline::print_summary(&o, out);
+    let truth: unmask_model::truth::Truth = read_json(&g.truth)?;
+    println!("\nevaluation against {}:", g.truth.display());
+    print!(
+        "{}",
+        unmask_eval::render(&unmask_eval::evaluate(&truth, &o.findings))
+    );
+    println!("\nopen {}/report.html to read the evidence.", out.display());
+    Ok(())
+}

@@ -22,6 +22,8 @@ pub struct GraphBuilder<'r> {
     pending_payroll: Vec<(String, PayrollEntry)>,
     worker_logins: Vec<(PersonaId, String)>,
     login_days: FxHashSet<(u32, i32)>,
+    country_cache: FxHashMap<Box<str>, IdentId>,
+    scratch: String,
     on_reject: Box<dyn FnMut(Reject) + 'r>,
     pub notes: Vec<String>,
 }
@@ -51,6 +53,8 @@ impl<'r> GraphBuilder<'r> {
             pending_payroll: vec![],
             worker_logins: vec![],
             login_days: Default::default(),
+            country_cache: Default::default(),
+            scratch: String::new(),
             on_reject: Box::new(on_reject),
             notes: vec![],
         }
@@ -480,12 +484,13 @@ impl Sink for GraphBuilder<'_> {
     }
 
     fn login(&mut self, e: &LoginEvent<'_>, _at: &Origin) {
-        let key = if e.user.bytes().any(|b| b.is_ascii_uppercase()) {
-            e.user.to_ascii_lowercase()
+        // The hot path of ingest: no allocation unless a value is new.
+        let user = e.user.trim();
+        let x = if user.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.external(ExternalKind::Login, &user.to_ascii_lowercase())
         } else {
-            e.user.to_string()
+            self.external(ExternalKind::Login, user)
         };
-        let x = self.external(ExternalKind::Login, key.trim());
         let node = Node::External(x);
         let act = &mut self.g.activity[x.ix()];
         act.events += 1;
@@ -496,11 +501,23 @@ impl Sink for GraphBuilder<'_> {
         act.last = Some(act.last.map_or(e.at, |l| l.max(e.at)));
         self.login_days.insert((x.0, e.at.day().0));
         if let Some(addr) = e.ip.and_then(ip::ip) {
-            let id = self.ident(IdentKind::Ip, &addr.to_string());
+            use std::fmt::Write as _;
+            let mut buf = std::mem::take(&mut self.scratch);
+            buf.clear();
+            let _ = write!(buf, "{addr}");
+            let id = self.ident(IdentKind::Ip, &buf);
+            self.scratch = buf;
             self.link(node, id, Role::LoginIp, e.at);
         }
         if let Some(c) = e.country.filter(|c| !c.is_empty()) {
-            let id = self.ident(IdentKind::Country, &address::country_code(c));
+            let id = match self.country_cache.get(c) {
+                Some(&id) => id,
+                None => {
+                    let id = self.ident(IdentKind::Country, &address::country_code(c));
+                    self.country_cache.insert(c.into(), id);
+                    id
+                }
+            };
             self.link(node, id, Role::LoginCountry, e.at);
         }
         if let Some(ua) = e.user_agent.filter(|s| !s.is_empty()) {

@@ -5,22 +5,11 @@
 //! borrowed structs that name only the fields used (serde skips the rest
 //! without allocating). Strings with escapes fall back to owned copies.
 
-use crate::{FieldError, field_error};
+use crate::{FieldError, parse_json as parse};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use unmask_model::{HostRow, HostTable, LoginEvent, LoginSource, Timestamp};
-
-fn parse<'a, T: Deserialize<'a>>(raw: &'a [u8]) -> Result<T, FieldError> {
-    let mut de = serde_json::Deserializer::from_slice(raw);
-    let v =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| field_error(e.path(), e.inner()))?;
-    de.end().map_err(|e| FieldError {
-        field: None,
-        reason: format!("trailing characters after the record: {e}"),
-    })?;
-    Ok(v)
-}
 
 fn missing(field: &str, reason: &str) -> FieldError {
     FieldError {

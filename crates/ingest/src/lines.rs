@@ -32,10 +32,16 @@ pub enum Frame<'a> {
 }
 
 /// Reads newline-delimited records, at most `limit` bytes each.
+///
+/// A line that lies whole inside the reader's current buffer is handed out
+/// as a slice of that buffer (no copy; with a memory-mapped file that is
+/// the whole file); only lines split across buffer refills are copied.
 pub struct LineReader<R> {
     inner: R,
     buf: Vec<u8>,
     limit: usize,
+    /// Bytes of the previous line still to be consumed from `inner`.
+    pending: usize,
     pub line: u64,
 }
 
@@ -45,12 +51,31 @@ impl<R: BufRead> LineReader<R> {
             inner,
             buf: Vec::new(),
             limit,
+            pending: 0,
             line: 0,
         }
     }
 
     /// The next line (without its terminator) and its number, `None` at the end.
     pub fn next(&mut self) -> io::Result<Option<(u64, Frame<'_>)>> {
+        self.inner.consume(std::mem::take(&mut self.pending));
+        // Fast path: the whole line is in the buffer.
+        let chunk = self.inner.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(None);
+        }
+        if let Some(i) = memchr::memchr(b'\n', chunk) {
+            if i <= self.limit {
+                self.pending = i + 1;
+                self.line += 1;
+                let chunk = self.inner.fill_buf()?;
+                let mut line = &chunk[..i];
+                if line.last() == Some(&b'\r') {
+                    line = &line[..line.len() - 1];
+                }
+                return Ok(Some((self.line, Frame::Record(line))));
+            }
+        }
         self.buf.clear();
         let mut total = 0u64;
         let mut overflow = false;
@@ -62,7 +87,7 @@ impl<R: BufRead> LineReader<R> {
                 }
                 break;
             }
-            let (take, done) = match memchr(b'\n', chunk) {
+            let (take, done) = match memchr::memchr(b'\n', chunk) {
                 Some(i) => (i + 1, true),
                 None => (chunk.len(), false),
             };
@@ -87,10 +112,6 @@ impl<R: BufRead> LineReader<R> {
         }
         Ok(Some((self.line, Frame::Record(&self.buf))))
     }
-}
-
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
 }
 
 /// Splits a JSON document into its top-level objects: the elements of a

@@ -9,6 +9,7 @@
 pub mod findings;
 pub mod records;
 pub mod time;
+pub mod truth;
 
 pub use records::*;
 pub use time::{Day, Timestamp};

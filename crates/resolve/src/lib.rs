@@ -1,1 +1,265 @@
-//! placeholder
+//! Resolve: which personas are the same real person (an *actor*).
+//!
+//! This first resolver links personas only through evidence that is
+//! personal and rare: a worker and its own application; shared values whose
+//! pair evidence reaches [`LINK_AT`] (one e-mail, payment account or
+//! near-identical photo; a phone *and* a résumé or device); a reference
+//! whose contact details are another persona's own. Shared devices and IPs
+//! alone are never enough — couples, families, agencies and corporate VPNs
+//! share those — so households and agencies are not merged. Values shared by more than
+//! [`MAX_SHARED`] personas (the default avatar, an agency's phone) are
+//! treated as common and ignored. The probabilistic linkage engine (issue
+//! 4) replaces this module's decisions but keeps its output shape.
+
+use rustc_hash::FxHashMap;
+use unmask_graph::{IdentKind, IdentityGraph, Node, PersonaId, PersonaKind, Role};
+
+/// An operator runs up to about a dozen personas; a value shared by more
+/// people than that is a common value, not one person.
+pub const MAX_SHARED: usize = 12;
+
+/// Why two personas were put in one actor.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    pub a: PersonaId,
+    pub b: PersonaId,
+    pub reason: String,
+}
+
+pub struct Actors {
+    /// Actor index of each persona.
+    pub of: Vec<u32>,
+    /// Members of each actor, in persona order.
+    pub members: Vec<Vec<PersonaId>>,
+    pub links: Vec<Link>,
+    /// The *unit* of each persona: a worker and its own application are one
+    /// unit (one presentation of a person), so shared-identifier detectors
+    /// never count a worker against its own application.
+    pub unit: Vec<PersonaId>,
+}
+
+impl Actors {
+    pub fn actor_id(&self, p: PersonaId) -> String {
+        format!("actor-{}", self.of[p.ix()] + 1)
+    }
+}
+
+struct Dsu(Vec<u32>);
+impl Dsu {
+    fn find(&mut self, x: u32) -> u32 {
+        let mut r = x;
+        while self.0[r as usize] != r {
+            r = self.0[r as usize];
+        }
+        let mut x = x;
+        while self.0[x as usize] != r {
+            let next = self.0[x as usize];
+            self.0[x as usize] = r;
+            x = next;
+        }
+        r
+    }
+    fn union(&mut self, a: u32, b: u32) -> bool {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return false;
+        }
+        let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        self.0[hi as usize] = lo;
+        true
+    }
+}
+
+/// Pairs of photo hashes within `max_bits` Hamming distance, found through
+/// 8-bit chunk buckets (two hashes within 7 bits share at least one chunk
+/// exactly; 8 bits are caught when any chunk survives). Hashes shared by
+/// more than [`MAX_SHARED`] personas are left out as common.
+pub fn similar_photos(
+    g: &IdentityGraph,
+    max_bits: u32,
+) -> Vec<(unmask_graph::IdentId, unmask_graph::IdentId, u32)> {
+    let photos: Vec<(unmask_graph::IdentId, u64)> = (0..g.idents.len() as u32)
+        .map(unmask_graph::IdentId)
+        .filter(|&id| g.ident_kind(id) == IdentKind::Photo)
+        .filter(|&id| g.edges_into(id).count() <= MAX_SHARED)
+        .filter_map(|id| {
+            u64::from_str_radix(g.ident_text(id), 16)
+                .ok()
+                .map(|h| (id, h))
+        })
+        .collect();
+    let mut pairs = FxHashMap::default();
+    for chunk in 0..8 {
+        let mut buckets: FxHashMap<u8, Vec<usize>> = FxHashMap::default();
+        for (i, (_, h)) in photos.iter().enumerate() {
+            buckets.entry((h >> (chunk * 8)) as u8).or_default().push(i);
+        }
+        for members in buckets.values() {
+            for (x, &i) in members.iter().enumerate() {
+                for &j in &members[x + 1..] {
+                    let d = (photos[i].1 ^ photos[j].1).count_ones();
+                    if d <= max_bits {
+                        pairs.insert((i.min(j), i.max(j)), d);
+                    }
+                }
+            }
+        }
+    }
+    let mut out: Vec<_> = pairs
+        .into_iter()
+        .map(|((i, j), d)| (photos[i].0, photos[j].0, d))
+        .collect();
+    out.sort_by_key(|&(a, b, _)| (a, b));
+    out
+}
+
+/// Evidence a pair of personas needs to be linked as one actor.
+pub const LINK_AT: f64 = 3.0;
+
+/// What sharing one value of a kind contributes to a pair, and how many
+/// sharers the value may have before it counts as common.
+fn pair_weight(kind: IdentKind) -> Option<(f64, usize)> {
+    Some(match kind {
+        IdentKind::Email | IdentKind::Payment | IdentKind::Photo => (3.0, MAX_SHARED),
+        IdentKind::Resume | IdentKind::Phone => (2.0, MAX_SHARED),
+        // Households and offices share these: weak, and only when rare.
+        IdentKind::Device => (1.0, 4),
+        IdentKind::Ip => (0.5, 4),
+        _ => return None,
+    })
+}
+
+/// Near-identical photos: at most this many of 64 bits differ.
+pub const PHOTO_MAX_BITS: u32 = 8;
+
+pub fn resolve(g: &IdentityGraph) -> Actors {
+    let n = g.personas.len();
+    let mut dsu = Dsu((0..n as u32).collect());
+    let mut links = vec![];
+    let mut link = |dsu: &mut Dsu, a: PersonaId, b: PersonaId, reason: String| {
+        if dsu.union(a.0, b.0) {
+            links.push(Link { a, b, reason });
+        }
+    };
+    // A worker and its own application.
+    let mut unit: Vec<PersonaId> = (0..n as u32).map(PersonaId).collect();
+    for (i, p) in g.personas.iter().enumerate() {
+        if let (PersonaKind::Worker, Some(app)) = (p.kind, p.application) {
+            unit[i] = app;
+            link(
+                &mut dsu,
+                PersonaId(i as u32),
+                app,
+                format!(
+                    "worker record names application {}",
+                    g.personas[app.ix()].record_id
+                ),
+            );
+        }
+    }
+    // Pair evidence from shared rare values; a pair is linked when its
+    // evidence reaches LINK_AT. One shared phone (an agency's, a family's
+    // landline) is not enough; a phone and a device, or one e-mail, is.
+    let mut pair_evidence: FxHashMap<(PersonaId, PersonaId), (f64, Vec<String>)> =
+        FxHashMap::default();
+    for id in (0..g.idents.len() as u32).map(unmask_graph::IdentId) {
+        let kind = g.ident_kind(id);
+        let Some((weight, max_sharers)) = pair_weight(kind) else {
+            continue;
+        };
+        let mut holders: Vec<PersonaId> = g
+            .edges_into(id)
+            .filter(|e| matches!(e.role, Role::Own | Role::Payout | Role::ApplyIp))
+            .filter_map(|e| g.persona_of(e.from))
+            .map(|p| unit[p.ix()])
+            .collect();
+        holders.sort();
+        holders.dedup();
+        if holders.len() < 2 || holders.len() > max_sharers {
+            continue;
+        }
+        for (i, &a) in holders.iter().enumerate() {
+            for &b in &holders[i + 1..] {
+                let e = pair_evidence.entry((a, b)).or_default();
+                e.0 += weight;
+                e.1.push(format!("same {} {}", kind.label(), g.ident_text(id)));
+            }
+        }
+    }
+    let mut pairs: Vec<_> = pair_evidence
+        .into_iter()
+        .filter(|(_, (w, _))| *w >= LINK_AT)
+        .collect();
+    pairs.sort_by_key(|&((a, b), _)| (a, b));
+    for ((a, b), (_, reasons)) in pairs {
+        link(&mut dsu, a, b, reasons.join(" and "));
+    }
+    for (a, b, d) in similar_photos(g, PHOTO_MAX_BITS) {
+        let pa: Vec<_> = g
+            .edges_into(a)
+            .filter_map(|e| g.persona_of(e.from))
+            .collect();
+        let pb: Vec<_> = g
+            .edges_into(b)
+            .filter_map(|e| g.persona_of(e.from))
+            .collect();
+        if let (Some(&x), Some(&y)) = (pa.first(), pb.first()) {
+            link(
+                &mut dsu,
+                x,
+                y,
+                format!(
+                    "photos {} and {} differ in {d} of 64 bits",
+                    g.ident_text(a),
+                    g.ident_text(b)
+                ),
+            );
+        }
+    }
+    // A reference whose e-mail or phone is another persona's own.
+    for r in &g.references {
+        for contact in [r.email, r.phone].into_iter().flatten() {
+            let owners: Vec<PersonaId> = g
+                .edges_into(contact)
+                .filter(|e| e.role == Role::Own)
+                .filter_map(|e| g.persona_of(e.from))
+                .collect();
+            if owners.len() <= MAX_SHARED {
+                for o in owners {
+                    if unit[o.ix()] != unit[r.of.ix()] {
+                        link(
+                            &mut dsu,
+                            r.of,
+                            o,
+                            format!(
+                                "reference contact {} is {}'s own",
+                                g.ident_text(contact),
+                                g.personas[o.ix()].record_id
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let _ = Node::Persona;
+    // Number actors by their first member.
+    let mut index: FxHashMap<u32, u32> = FxHashMap::default();
+    let mut of = vec![0u32; n];
+    let mut members: Vec<Vec<PersonaId>> = vec![];
+    for i in 0..n {
+        let root = dsu.find(i as u32);
+        let a = *index.entry(root).or_insert_with(|| {
+            members.push(vec![]);
+            (members.len() - 1) as u32
+        });
+        of[i] = a;
+        members[a as usize].push(PersonaId(i as u32));
+    }
+    Actors {
+        of,
+        members,
+        links,
+        unit,
+    }
+}

@@ -1,1 +1,317 @@
-//! placeholder
+//! Score: signals → risks and levels for personas, actors, devices and
+//! addresses, in the shape of `findings.json`.
+//!
+//! Every risk is `σ(prior + Σ weights of the signals listed with it)`, so a
+//! reader can redo the sum. Evidence is combined, not voted:
+//! - several signals of one kind on one subject count with diminishing
+//!   weight (½, ¼, … after the strongest), and the listed weight is the
+//!   contribution actually added;
+//! - an actor counts each underlying *fact* once, however many of its
+//!   personas see it, and adds `many_names` for the distinct names it used;
+//! - a persona inherits what its actor knows beyond the persona's own
+//!   evidence (`actor_evidence`), and a device what its worker's risk
+//!   adds beyond the device's own (`worker_risk`) — named signals, so the
+//!   decomposition stays exact.
+
+use rustc_hash::FxHashMap;
+use unmask_detect::{Signal, Subject, different_people};
+use unmask_graph::{IdentId, IdentKind, IdentityGraph, Node, PersonaId, Role};
+use unmask_model::findings::*;
+use unmask_resolve::Actors;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub prior_log_odds: f64,
+    pub medium_at: f64,
+    pub high_at: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        // Prior: about 1 in 20 personas in a hiring funnel is worth a look.
+        Config {
+            prior_log_odds: -3.0,
+            medium_at: 0.5,
+            high_at: 0.85,
+        }
+    }
+}
+
+impl Config {
+    pub fn risk(&self, sum: f64) -> f64 {
+        let r = 1.0 / (1.0 + (-(self.prior_log_odds + sum)).exp());
+        (r * 10_000.0).round() / 10_000.0
+    }
+    pub fn level(&self, risk: f64) -> Level {
+        if risk >= self.high_at {
+            Level::High
+        } else if risk >= self.medium_at {
+            Level::Medium
+        } else {
+            Level::Low
+        }
+    }
+}
+
+fn round(w: f64) -> f64 {
+    (w * 1000.0).round() / 1000.0
+}
+
+/// Applies diminishing weight within each signal id and dedupes facts.
+fn combine<'a>(signals: impl Iterator<Item = &'a Signal>) -> Vec<unmask_model::findings::Signal> {
+    let mut by_fact: FxHashMap<&str, &Signal> = FxHashMap::default();
+    for s in signals {
+        let e = by_fact.entry(s.fact.as_str()).or_insert(s);
+        if s.weight > e.weight {
+            *e = s;
+        }
+    }
+    let mut list: Vec<&Signal> = by_fact.into_values().collect();
+    list.sort_by(|a, b| {
+        a.id.cmp(b.id)
+            .then(b.weight.total_cmp(&a.weight))
+            .then(a.fact.cmp(&b.fact))
+    });
+    let mut out = vec![];
+    let mut rank = 0;
+    let mut prev = "";
+    for s in list {
+        rank = if s.id == prev { rank + 1 } else { 0 };
+        prev = s.id;
+        let w = round(s.weight * 0.5f64.powi(rank));
+        if w <= 0.0 {
+            continue;
+        }
+        out.push(unmask_model::findings::Signal {
+            id: s.id.into(),
+            weight: w,
+            evidence: s.evidence.clone(),
+            cites: s.cites.clone(),
+        });
+    }
+    out.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.id.cmp(&b.id)));
+    out
+}
+
+fn sum(s: &[unmask_model::findings::Signal]) -> f64 {
+    s.iter().map(|s| s.weight).sum()
+}
+
+pub fn score(
+    g: &IdentityGraph,
+    actors: &Actors,
+    signals: &[Signal],
+    cfg: &Config,
+    generated_at: String,
+) -> Findings {
+    let mut per_persona: Vec<Vec<&Signal>> = vec![vec![]; g.personas.len()];
+    let mut per_asset: Vec<Vec<&Signal>> = vec![vec![]; g.assets.len()];
+    let mut per_addr: FxHashMap<IdentId, Vec<&Signal>> = FxHashMap::default();
+    for s in signals {
+        match s.subject {
+            Subject::Persona(p) => per_persona[p.ix()].push(s),
+            Subject::Asset(a) => per_asset[a.ix()].push(s),
+            Subject::Address(a) => per_addr.entry(a).or_default().push(s),
+        }
+    }
+    // Actors.
+    let mut actor_findings = vec![];
+    let mut actor_sum = vec![0.0; actors.members.len()];
+    for (ai, members) in actors.members.iter().enumerate() {
+        let mut sig = combine(
+            members
+                .iter()
+                .flat_map(|p| per_persona[p.ix()].iter().copied()),
+        );
+        // Distinct people presented: units that are pairwise different.
+        let mut reps: Vec<PersonaId> = vec![];
+        for &p in members {
+            let u = actors.unit[p.ix()];
+            if !reps.iter().any(|&r| r == u || !different_people(g, r, u)) {
+                reps.push(u);
+            }
+        }
+        let mut names: Vec<String> = vec![];
+        for &p in members {
+            if let Some(n) = &g.personas[p.ix()].name {
+                if !names.contains(&n.display) {
+                    names.push(n.display.clone());
+                }
+            }
+        }
+        if reps.len() >= 2 {
+            let links: Vec<String> = actors
+                .links
+                .iter()
+                .filter(|l| actors.of[l.a.ix()] == ai as u32)
+                .map(|l| {
+                    format!(
+                        "{}–{}: {}",
+                        g.personas[l.a.ix()].record_id,
+                        g.personas[l.b.ix()].record_id,
+                        l.reason
+                    )
+                })
+                .collect();
+            sig.insert(
+                0,
+                unmask_model::findings::Signal {
+                    id: "many_names".into(),
+                    weight: round((0.5 * (reps.len() - 1) as f64).min(2.0)),
+                    evidence: format!(
+                        "one actor presents as {} different people ({}); linked by {}",
+                        reps.len(),
+                        unmask_detect::list(&names),
+                        unmask_detect::list(&links)
+                    ),
+                    cites: members
+                        .iter()
+                        .map(|p| g.personas[p.ix()].record_id.clone())
+                        .collect(),
+                },
+            );
+        }
+        let total = sum(&sig);
+        actor_sum[ai] = total;
+        let risk = cfg.risk(total);
+        actor_findings.push(ActorFinding {
+            id: format!("actor-{}", ai + 1),
+            members: members
+                .iter()
+                .map(|p| g.personas[p.ix()].record_id.clone())
+                .collect(),
+            risk,
+            signals: sig,
+            level: Some(cfg.level(risk)),
+            names,
+        });
+    }
+    // Personas.
+    let mut persona_sum = vec![0.0; g.personas.len()];
+    let mut personas = vec![];
+    for (i, p) in g.personas.iter().enumerate() {
+        let mut sig = combine(per_persona[i].iter().copied());
+        let own = sum(&sig);
+        let a = actors.of[i] as usize;
+        let extra = actor_sum[a] - own;
+        if extra > 0.005 && actors.members[a].len() > 1 {
+            let af = &actor_findings[a];
+            let what: Vec<String> = af
+                .signals
+                .iter()
+                .map(|s| s.id.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            sig.push(unmask_model::findings::Signal {
+                id: "actor_evidence".into(),
+                weight: round(extra),
+                evidence: format!(
+                    "belongs to {} with {}; the actor's further evidence: {}",
+                    af.id,
+                    unmask_detect::list(
+                        &af.members
+                            .iter()
+                            .filter(|m| **m != p.record_id)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                    ),
+                    what.join(", ")
+                ),
+                cites: af
+                    .members
+                    .iter()
+                    .filter(|m| **m != p.record_id)
+                    .cloned()
+                    .collect(),
+            });
+        }
+        let total = sum(&sig);
+        persona_sum[i] = total;
+        let risk = cfg.risk(total);
+        personas.push(PersonaFinding {
+            id: p.record_id.clone(),
+            kind: p.kind.as_str().into(),
+            risk,
+            level: cfg.level(risk),
+            actor: format!("actor-{}", a + 1),
+            signals: sig,
+            name: p.name.as_ref().map(|n| n.display.clone()),
+        });
+    }
+    // Devices.
+    let mut devices = vec![];
+    for (i, asset) in g.assets.iter().enumerate() {
+        let mut sig = combine(per_asset[i].iter().copied());
+        let own = sum(&sig);
+        if let Some(w) = asset.assigned_to {
+            let extra = persona_sum[w.ix()] - own;
+            if extra > 0.005 {
+                sig.push(unmask_model::findings::Signal {
+                    id: "worker_risk".into(),
+                    weight: round(extra),
+                    evidence: format!(
+                        "assigned to {} (risk {:.2}), whose evidence this laptop shares",
+                        g.persona_display(w),
+                        personas[w.ix()].risk
+                    ),
+                    cites: vec![g.personas[w.ix()].record_id.clone()],
+                });
+            }
+        }
+        let risk = cfg.risk(sum(&sig));
+        devices.push(DeviceFinding {
+            id: asset.record_id.clone(),
+            risk,
+            signals: sig,
+            level: Some(cfg.level(risk)),
+            assigned_to: asset
+                .assigned_to
+                .map(|w| g.personas[w.ix()].record_id.clone()),
+        });
+    }
+    // Addresses: every normalised address the workspace mentions.
+    let mut addresses = vec![];
+    let mut n = 0;
+    for id in (0..g.idents.len() as u32).map(IdentId) {
+        if g.ident_kind(id) != IdentKind::Address {
+            continue;
+        }
+        n += 1;
+        let mut members: Vec<String> = g
+            .edges_into(id)
+            .filter(|e| matches!(e.role, Role::ShippedTo | Role::Home | Role::ShipTo))
+            .filter_map(|e| match e.from {
+                Node::Asset(a) => Some(g.assets[a.ix()].record_id.clone()),
+                Node::Persona(p) => Some(g.personas[p.ix()].record_id.clone()),
+                _ => None,
+            })
+            .collect();
+        members.sort();
+        members.dedup();
+        let sig = combine(per_addr.get(&id).into_iter().flatten().copied());
+        let risk = cfg.risk(sum(&sig));
+        addresses.push(AddressFinding {
+            id: format!("addr-{n}"),
+            normalized: g.ident_text(id).into(),
+            risk,
+            members,
+            signals: sig,
+            level: Some(cfg.level(risk)),
+        });
+    }
+    Findings {
+        schema: SCHEMA.into(),
+        generated_at,
+        personas,
+        actors: actor_findings,
+        devices,
+        addresses,
+        scoring: Some(Scoring {
+            prior_log_odds: cfg.prior_log_odds,
+            medium_at: cfg.medium_at,
+            high_at: cfg.high_at,
+        }),
+        run: None,
+    }
+}

@@ -1,0 +1,247 @@
+//! The scan pipeline, stage by stage: ingest → normalise → identity graph
+//! → resolve → detect → score → report. Each stage is its own crate; this
+//! file only wires them and measures them.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::Path;
+use std::time::Instant;
+use unmask_graph::GraphBuilder;
+use unmask_ingest::{Options, Progress, Reject, read_workspace};
+use unmask_model::findings::{Findings, Level, RunSummary};
+
+pub struct ScanOutcome {
+    pub findings: Findings,
+    pub summary: unmask_ingest::Summary,
+    pub timings: Vec<(&'static str, f64)>,
+    pub events: u64,
+    pub graph_bytes: usize,
+    pub notes: Vec<String>,
+}
+
+struct Bar(ProgressBar);
+impl Progress for Bar {
+    fn start(&mut self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn file(&mut self, name: &str) {
+        self.0.set_message(name.to_string());
+    }
+    fn advance(&mut self, n: u64) {
+        self.0.inc(n);
+    }
+}
+
+/// Peak resident memory of this process so far, from the kernel.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace()
+        .nth(1)?
+        .parse::<u64>()
+        .ok()
+        .map(|kb| kb * 1024)
+}
+
+pub fn scan(
+    dir: &Path,
+    out: &Path,
+    max_record_bytes: usize,
+    quiet: bool,
+) -> std::io::Result<ScanOutcome> {
+    std::fs::create_dir_all(out)?;
+    let mut timings = vec![];
+    let t0 = Instant::now();
+    let mut rejects = BufWriter::new(std::fs::File::create(out.join("rejected.jsonl"))?);
+    let mut write_err = None;
+    let (graph, summary, build_notes) = {
+        let on_reject = |r: Reject| {
+            if let Err(e) = serde_json::to_writer(&mut rejects, &r)
+                .map_err(std::io::Error::from)
+                .and_then(|_| rejects.write_all(b"\n"))
+            {
+                write_err.get_or_insert(e);
+            }
+        };
+        let mut builder = GraphBuilder::new(on_reject);
+        let target = if std::io::stderr().is_terminal() && !quiet {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(Some(0), target);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {msg}",
+            )
+            .unwrap(),
+        );
+        let mut progress = Bar(bar);
+        let summary = read_workspace(
+            dir,
+            &mut builder,
+            &mut progress,
+            &Options { max_record_bytes },
+        )?;
+        progress.0.finish_and_clear();
+        timings.push(("ingest", t0.elapsed().as_secs_f64()));
+        let t = Instant::now();
+        let (graph, notes) = builder.finish();
+        timings.push(("graph index", t.elapsed().as_secs_f64()));
+        (graph, summary, notes)
+    };
+    rejects.flush()?;
+    if let Some(e) = write_err {
+        return Err(e);
+    }
+    let t = Instant::now();
+    let actors = unmask_resolve::resolve(&graph);
+    timings.push(("resolve", t.elapsed().as_secs_f64()));
+    let t = Instant::now();
+    let signals = unmask_detect::detect(&graph, &actors);
+    timings.push(("detect", t.elapsed().as_secs_f64()));
+    let t = Instant::now();
+    let now = unmask_model::Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0),
+    );
+    let mut findings = unmask_score::score(
+        &graph,
+        &actors,
+        &signals,
+        &unmask_score::Config::default(),
+        now.to_string(),
+    );
+    timings.push(("score", t.elapsed().as_secs_f64()));
+
+    let mut notes = build_notes;
+    if !summary.ignored.is_empty() {
+        notes.push(format!(
+            "{} file(s) not recognised and not read, e.g. {}",
+            summary.ignored.len(),
+            summary
+                .ignored
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for kind in [
+        "applications",
+        "workers",
+        "assets",
+        "payroll",
+        "okta",
+        "auth",
+        "osquery",
+    ] {
+        if !summary.files.iter().any(|f| f.kind == kind) {
+            notes.push(format!("no {kind} input in the workspace"));
+        }
+    }
+    notes.push("detectors that need reference data (VPN/datacenter ranges, remote-access tools, IP-KVM identities, sanctions lists) are not part of this version; see the README's roadmap".into());
+    let events = summary.accepted_of(&["okta", "auth", "osquery"]);
+    findings.run = Some(RunSummary {
+        files: summary.files.len() as u64,
+        records_accepted: summary.accepted(),
+        records_rejected: summary.rejected(),
+        events_accepted: events,
+        notes: notes.clone(),
+    });
+    let t = Instant::now();
+    unmask_report::write_findings(&out.join("findings.json"), &findings)?;
+    let ctx = unmask_report::Context {
+        graph: &graph,
+        rejected: summary.rejected(),
+        notes: &notes,
+        max_actors: 150,
+    };
+    unmask_report::write_html(&out.join("report.html"), &findings, &ctx)?;
+    timings.push(("report", t.elapsed().as_secs_f64()));
+    Ok(ScanOutcome {
+        findings,
+        summary,
+        timings,
+        events,
+        graph_bytes: graph.heap_bytes(),
+        notes,
+    })
+}
+
+pub fn print_summary(o: &ScanOutcome, out: &Path) {
+    let f = &o.findings;
+    let s = &o.summary;
+    println!(
+        "read {} file(s): {} record(s) accepted, {} set aside",
+        s.files.len(),
+        s.accepted(),
+        s.rejected()
+    );
+    for file in &s.files {
+        println!(
+            "  {:<32} {:>10} accepted {:>6} set aside",
+            file.file, file.accepted, file.rejected
+        );
+    }
+    let ingest = o
+        .timings
+        .iter()
+        .find(|t| t.0 == "ingest")
+        .map_or(0.0, |t| t.1);
+    if o.events > 0 && ingest > 0.0 {
+        println!(
+            "ingest: {} events in {:.2} s ({:.0} events/s)",
+            o.events,
+            ingest,
+            o.events as f64 / ingest
+        );
+    }
+    let high = f.personas.iter().filter(|p| p.level == Level::High).count();
+    let medium = f
+        .personas
+        .iter()
+        .filter(|p| p.level == Level::Medium)
+        .count();
+    let multi = f
+        .actors
+        .iter()
+        .filter(|a| a.members.len() > 1 && a.level == Some(Level::High))
+        .count();
+    println!(
+        "findings: {} personas ({high} high, {medium} medium), {} actors ({multi} high-risk with several personas), {} devices ({} high), {} addresses ({} high)",
+        f.personas.len(),
+        f.actors.len(),
+        f.devices.len(),
+        f.devices
+            .iter()
+            .filter(|d| d.level == Some(Level::High))
+            .count(),
+        f.addresses.len(),
+        f.addresses
+            .iter()
+            .filter(|a| a.level == Some(Level::High))
+            .count()
+    );
+    let stages: Vec<String> = o
+        .timings
+        .iter()
+        .map(|(n, t)| format!("{n} {t:.2}s"))
+        .collect();
+    println!("stages: {}", stages.join(", "));
+    println!(
+        "memory: identity graph ≈ {:.1} MB, peak resident {:.1} MB",
+        o.graph_bytes as f64 / 1e6,
+        peak_rss_bytes().unwrap_or(0) as f64 / 1e6
+    );
+    for n in &o.notes {
+        println!("note: {n}");
+    }
+    println!(
+        "wrote {}/findings.json, report.html, rejected.jsonl",
+        out.display()
+    );
+}

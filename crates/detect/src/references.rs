@@ -1,0 +1,211 @@
+//! References and vouching: references who are other applicants, mutual
+//! vouching, one reference used by several strangers, and "company"
+//! references at free-mail addresses.
+
+use crate::shared::unit_members;
+use crate::{Signal, Subject, different_people, list, rarity, weights as w};
+use rustc_hash::{FxHashMap, FxHashSet};
+use unmask_graph::{IdentityGraph, PersonaId, Role};
+use unmask_normalise::email;
+use unmask_resolve::{Actors, MAX_SHARED};
+
+pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
+    let unit = |p: PersonaId| actors.unit[p.ix()];
+    let mut name_owners: FxHashMap<&str, Vec<PersonaId>> = FxHashMap::default();
+    for (i, p) in g.personas.iter().enumerate() {
+        if let Some(n) = &p.name {
+            name_owners
+                .entry(n.key.as_str())
+                .or_default()
+                .push(unit(PersonaId(i as u32)));
+        }
+    }
+    for v in name_owners.values_mut() {
+        v.sort();
+        v.dedup();
+    }
+    // giver unit → units it vouches for
+    let mut vouches: FxHashSet<(PersonaId, PersonaId)> = FxHashSet::default();
+    let emit = |out: &mut Vec<Signal>,
+                giver: PersonaId,
+                id: &'static str,
+                weight: f64,
+                evidence: String,
+                cites: Vec<String>,
+                fact: String| {
+        for p in unit_members(g, actors, giver) {
+            out.push(Signal {
+                id,
+                subject: Subject::Persona(p),
+                weight,
+                evidence: evidence.clone(),
+                cites: cites.clone(),
+                fact: fact.clone(),
+            });
+        }
+    };
+    for r in &g.references {
+        let giver = unit(r.of);
+        let rname = r
+            .name
+            .as_ref()
+            .map_or("(no name)".to_string(), |n| n.display.clone());
+        let mut by_contact = vec![];
+        for contact in [r.email, r.phone].into_iter().flatten() {
+            let owners: Vec<PersonaId> = g
+                .edges_into(contact)
+                .filter(|e| e.role == Role::Own)
+                .filter_map(|e| g.persona_of(e.from))
+                .map(unit)
+                .filter(|&o| o != giver)
+                .collect();
+            if !owners.is_empty() && owners.len() <= MAX_SHARED {
+                for &o in &owners {
+                    vouches.insert((giver, o));
+                }
+                let names: Vec<String> = owners.iter().map(|&o| g.persona_display(o)).collect();
+                let cites: Vec<String> = owners
+                    .iter()
+                    .map(|&o| g.personas[o.ix()].record_id.clone())
+                    .collect();
+                by_contact.extend(owners.iter().copied());
+                emit(
+                    out,
+                    giver,
+                    "reference_is_applicant",
+                    w::REFERENCE_IS_APPLICANT,
+                    format!(
+                        "reference {rname} ({}) is applicant {}",
+                        g.ident_text(contact),
+                        list(&names)
+                    ),
+                    cites,
+                    format!("ref:{}:{}", giver.0, contact.0),
+                );
+            }
+        }
+        if by_contact.is_empty() {
+            if let Some(n) = &r.name {
+                if let Some(owners) = name_owners.get(n.key.as_str()) {
+                    let owners: Vec<PersonaId> = owners
+                        .iter()
+                        .copied()
+                        .filter(|&o| o != giver && different_people(g, giver, o))
+                        .collect();
+                    // A common name matches strangers: only a rare one counts.
+                    if owners.len() == 1 {
+                        for &o in &owners {
+                            vouches.insert((giver, o));
+                        }
+                        let names: Vec<String> =
+                            owners.iter().map(|&o| g.persona_display(o)).collect();
+                        let cites = owners
+                            .iter()
+                            .map(|&o| g.personas[o.ix()].record_id.clone())
+                            .collect();
+                        emit(
+                            out,
+                            giver,
+                            "reference_name_is_applicant",
+                            w::REFERENCE_NAME_IS_APPLICANT,
+                            format!(
+                                "reference {rname} has the name of applicant {}",
+                                list(&names)
+                            ),
+                            cites,
+                            format!("refname:{}:{}", giver.0, n.key),
+                        );
+                    }
+                }
+            }
+        }
+        if let (Some(e), Some(_company)) = (r.email, r.company.as_deref()) {
+            if email::is_freemail(email::domain(g.ident_text(e))) {
+                emit(
+                    out,
+                    giver,
+                    "freemail_company_reference",
+                    w::FREEMAIL_COMPANY_REFERENCE,
+                    format!(
+                        "reference {rname} for {} uses free-mail address {}",
+                        r.company.as_deref().unwrap_or(""),
+                        g.ident_text(e)
+                    ),
+                    vec![],
+                    format!("freemail:{}:{}", giver.0, e.0),
+                );
+            }
+        }
+    }
+    let mut mutual: Vec<(PersonaId, PersonaId)> = vouches
+        .iter()
+        .copied()
+        .filter(|&(a, b)| a < b && vouches.contains(&(b, a)))
+        .collect();
+    mutual.sort();
+    for (a, b) in mutual {
+        for (x, y) in [(a, b), (b, a)] {
+            emit(
+                out,
+                x,
+                "mutual_vouching",
+                w::MUTUAL_VOUCHING,
+                format!(
+                    "{} and {} give each other as references",
+                    g.persona_display(x),
+                    g.persona_display(y)
+                ),
+                vec![g.personas[y.ix()].record_id.clone()],
+                format!("mutual:{}:{}", a.0, b.0),
+            );
+        }
+    }
+    // One reference contact given by several people with different names.
+    let mut given_by: FxHashMap<unmask_graph::IdentId, Vec<PersonaId>> = FxHashMap::default();
+    for r in &g.references {
+        for c in [r.email, r.phone].into_iter().flatten() {
+            given_by.entry(c).or_default().push(unit(r.of));
+        }
+    }
+    let mut contacts: Vec<_> = given_by.into_iter().collect();
+    contacts.sort_by_key(|(c, _)| *c);
+    for (contact, mut givers) in contacts {
+        givers.sort();
+        givers.dedup();
+        if givers.len() < 2 {
+            continue;
+        }
+        let weight = rarity(w::SHARED_REFERENCE, givers.len());
+        if weight <= 0.05 {
+            continue;
+        }
+        for &u in &givers {
+            let others: Vec<PersonaId> = givers
+                .iter()
+                .copied()
+                .filter(|&o| o != u && different_people(g, u, o))
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            let names: Vec<String> = others.iter().map(|&o| g.persona_display(o)).collect();
+            let cites = others
+                .iter()
+                .map(|&o| g.personas[o.ix()].record_id.clone())
+                .collect();
+            emit(
+                out,
+                u,
+                "shared_reference",
+                weight,
+                format!(
+                    "reference contact {} is also given by {}",
+                    g.ident_text(contact),
+                    list(&names)
+                ),
+                cites,
+                format!("shared_ref:{}", contact.0),
+            );
+        }
+    }
+}
