@@ -182,13 +182,21 @@ pub fn evaluate(truth: &Truth, f: &Findings) -> Report {
         .collect();
     r.devices = ranking(&items);
 
-    // Addresses: a finding is a facilitator's when it holds a record the
-    // truth places at a facilitator.
-    let fac: Vec<HashSet<&str>> = truth
+    // Addresses: a finding is a facilitator's when it holds a laptop the
+    // truth places there — or, for a facilitator that received no laptop,
+    // at least two of the applications that asked for shipment there (one
+    // application alone is also in its own home address's members).
+    let devices_truth: HashSet<&str> = truth.devices.iter().map(|d| d.id.as_str()).collect();
+    let fac: Vec<(HashSet<&str>, HashSet<&str>)> = truth
         .addresses
         .iter()
         .filter(|a| a.facilitator)
-        .map(|a| a.members.iter().map(String::as_str).collect())
+        .map(|a| {
+            a.members
+                .iter()
+                .map(String::as_str)
+                .partition(|m| devices_truth.contains(m))
+        })
         .collect();
     r.facilitator_addresses = fac.len();
     let mut found_fac = vec![false; fac.len()];
@@ -197,7 +205,17 @@ pub fn evaluate(truth: &Truth, f: &Findings) -> Report {
         let hit: Vec<usize> = fac
             .iter()
             .enumerate()
-            .filter(|(_, m)| a.members.iter().any(|x| m.contains(x.as_str())))
+            .filter(|(_, (assets, apps))| {
+                if assets.is_empty() {
+                    a.members
+                        .iter()
+                        .filter(|x| apps.contains(x.as_str()))
+                        .count()
+                        >= 2
+                } else {
+                    a.members.iter().any(|x| assets.contains(x.as_str()))
+                }
+            })
             .map(|(i, _)| i)
             .collect();
         let high = a.level == Some(Level::High)

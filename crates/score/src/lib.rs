@@ -271,6 +271,11 @@ pub fn score(
         });
     }
     // Addresses: every normalised address the workspace mentions.
+    let persona_index: FxHashMap<&str, usize> = personas
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
     let mut addresses = vec![];
     let mut n = 0;
     for id in (0..g.idents.len() as u32).map(IdentId) {
@@ -289,7 +294,41 @@ pub fn score(
             .collect();
         members.sort();
         members.dedup();
-        let sig = combine(per_addr.get(&id).into_iter().flatten().copied());
+        let mut sig = combine(per_addr.get(&id).into_iter().flatten().copied());
+        // An address that receives laptops for people who do not live there
+        // is a facilitator when those people carry strong evidence of their
+        // own. (A farm signal alone cannot lift a persona to high, so this
+        // does not feed on itself.)
+        let recipients: Vec<&PersonaFinding> = per_addr
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .filter(|s| s.id == "farm_address")
+            .flat_map(|s| s.cites.iter())
+            .filter_map(|c| persona_index.get(c.as_str()).map(|&i| &personas[i]))
+            .filter(|p| p.level == Level::High)
+            .collect::<Vec<_>>();
+        let mut flagged: Vec<&PersonaFinding> = recipients;
+        flagged.sort_by(|a, b| a.id.cmp(&b.id));
+        flagged.dedup_by(|a, b| a.id == b.id);
+        if !flagged.is_empty() {
+            sig.push(unmask_model::findings::Signal {
+                id: "recipients_flagged".into(),
+                weight: round((1.5 * flagged.len() as f64).min(4.5)),
+                evidence: format!(
+                    "{} of the people it receives equipment for are themselves high risk: {}",
+                    flagged.len(),
+                    unmask_detect::list(
+                        &flagged
+                            .iter()
+                            .map(|p| format!("{} ({:.2})", p.id, p.risk))
+                            .collect::<Vec<_>>()
+                    )
+                ),
+                cites: flagged.iter().map(|p| p.id.clone()).collect(),
+            });
+            sig.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.id.cmp(&b.id)));
+        }
         let risk = cfg.risk(sum(&sig));
         addresses.push(AddressFinding {
             id: format!("addr-{n}"),

@@ -1,0 +1,300 @@
+//! The binary end to end: `demo`, `scan` and `eval` as a user runs them.
+
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::process::Command;
+
+fn unmask(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_unmask"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn read(p: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+/// A small demo world scanned once, shared by the tests below.
+fn demo() -> &'static (tempfile::TempDir, String) {
+    static DEMO: std::sync::OnceLock<(tempfile::TempDir, String)> = std::sync::OnceLock::new();
+    DEMO.get_or_init(|| {
+        let d = tempfile::tempdir().unwrap();
+        let o = unmask(&[
+            "demo",
+            "--size",
+            "900",
+            "--seed",
+            "11",
+            "--out",
+            d.path().to_str().unwrap(),
+        ]);
+        let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(
+            o.status.success(),
+            "demo failed: {stdout}\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (d, stdout)
+    })
+}
+
+#[test]
+fn demo_writes_findings_report_and_rejects_and_prints_a_summary() {
+    let (d, stdout) = demo();
+    for f in [
+        "findings.json",
+        "report.html",
+        "rejected.jsonl",
+        "truth.json",
+        "workspace/applications.jsonl",
+        "workspace/workers.csv",
+    ] {
+        assert!(d.path().join(f).is_file(), "{f} missing");
+    }
+    assert!(
+        stdout.contains("findings:") && stdout.contains("pairwise precision"),
+        "{stdout}"
+    );
+    // The demo's deliberately broken records are set aside with reasons.
+    let rejects: Vec<Value> = std::fs::read_to_string(d.path().join("rejected.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let files: HashSet<&str> = rejects
+        .iter()
+        .map(|r| r["file"].as_str().unwrap())
+        .collect();
+    assert!(
+        files.contains("applications.jsonl")
+            && files.contains("payroll.jsonl")
+            && files.contains("okta.jsonl"),
+        "{rejects:?}"
+    );
+    assert!(
+        rejects
+            .iter()
+            .all(|r| r["line"].as_u64().unwrap() > 0 && !r["reason"].as_str().unwrap().is_empty())
+    );
+    let html = std::fs::read_to_string(d.path().join("report.html")).unwrap();
+    assert!(
+        html.contains("<h2>Actors, highest risk first") && html.contains("class=\"shared\""),
+        "report lacks side-by-side evidence"
+    );
+    assert!(
+        !html.contains("<script") && !html.contains("http://") && !html.contains("src=\"http"),
+        "report must be self-contained"
+    );
+}
+
+#[test]
+fn findings_follow_the_contract_and_every_risk_decomposes() {
+    let (d, _) = demo();
+    let f = read(&d.path().join("findings.json"));
+    let truth = read(&d.path().join("truth.json"));
+    assert_eq!(f["schema"], "unmask.findings/v1");
+    let prior = f["scoring"]["prior_log_odds"].as_f64().unwrap();
+    let check = |obj: &Value| {
+        let risk = obj["risk"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&risk));
+        let sum: f64 = obj["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["weight"].as_f64().unwrap())
+            .sum();
+        let expect = 1.0 / (1.0 + (-(prior + sum)).exp());
+        assert!(
+            (risk - expect).abs() < 1e-3,
+            "{} risk {risk} but signals give {expect}",
+            obj["id"]
+        );
+        for s in obj["signals"].as_array().unwrap() {
+            assert!(
+                !s["evidence"].as_str().unwrap().is_empty() && s["weight"].as_f64().unwrap() > 0.0
+            );
+        }
+    };
+    let personas = f["personas"].as_array().unwrap();
+    let truth_ids: HashSet<&str> = truth["personas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    let ids: HashSet<&str> = personas.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids, truth_ids,
+        "one entry for every application and every worker"
+    );
+    let actors: HashMap<&str, &Value> = f["actors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["id"].as_str().unwrap(), a))
+        .collect();
+    let mut covered = 0;
+    for p in personas {
+        check(p);
+        assert!(["low", "medium", "high"].contains(&p["level"].as_str().unwrap()));
+        assert!(["application", "worker"].contains(&p["kind"].as_str().unwrap()));
+        let a = actors[p["actor"].as_str().unwrap()];
+        assert!(
+            a["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m == &p["id"])
+        );
+        covered += 1;
+    }
+    assert_eq!(
+        covered,
+        actors
+            .values()
+            .map(|a| a["members"].as_array().unwrap().len())
+            .sum::<usize>(),
+        "actors partition the personas"
+    );
+    for a in actors.values() {
+        check(a);
+    }
+    let assets = std::fs::read_to_string(d.path().join("workspace/assets.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(
+        f["devices"].as_array().unwrap().len(),
+        assets,
+        "every asset is scored"
+    );
+    for x in f["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(f["addresses"].as_array().unwrap())
+    {
+        check(x);
+    }
+}
+
+#[test]
+fn demo_groups_operators_without_merging_honest_people_and_is_fair() {
+    let (d, _) = demo();
+    let o = unmask(&[
+        "eval",
+        d.path().join("truth.json").to_str().unwrap(),
+        d.path().join("findings.json").to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success());
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(r["actors"]["pair_recall"].as_f64().unwrap() >= 0.9, "{r}");
+    assert!(
+        r["actors"]["pair_precision"].as_f64().unwrap() >= 0.95,
+        "{r}"
+    );
+    assert_eq!(
+        r["actors"]["legit_merges"], 0,
+        "no household or agency merged: {r}"
+    );
+    assert!(
+        r["personas"]["average_precision"].as_f64().unwrap() >= 0.9,
+        "{r}"
+    );
+    assert!(r["legit_fpr_high"].as_f64().unwrap() <= 0.01, "{r}");
+    assert!(
+        r["fairness_ratio"].as_f64().unwrap() <= 1.25,
+        "Korean/Chinese-named honest people must score like everyone else: {r}"
+    );
+    assert!(
+        r["fairness"]["korean"]["legit"].as_u64().unwrap() > 0,
+        "the demo has Korean-named honest people"
+    );
+}
+
+#[test]
+fn scan_exits_nonzero_only_when_nothing_usable_was_read() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("ws");
+    std::fs::create_dir_all(&ws).unwrap();
+    std::fs::write(ws.join("applications.jsonl"), "{not json\n\u{0}\n").unwrap();
+    let out = d.path().join("out");
+    let o = unmask(&[
+        "scan",
+        ws.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing usable"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("rejected.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
+
+    std::fs::write(ws.join("workers.csv"), "worker_id,full_name\nw-1,Ann Lee\n").unwrap();
+    let o = unmask(&[
+        "scan",
+        ws.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let f = read(&out.join("findings.json"));
+    assert_eq!(f["personas"][0]["id"], "w-1");
+    assert_eq!(f["personas"][0]["level"], "low");
+
+    let o = unmask(&[
+        "scan",
+        d.path().join("missing").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn demo_is_reproducible_from_its_seed() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for d in [&a, &b] {
+        assert!(
+            unmask(&[
+                "demo",
+                "--size",
+                "200",
+                "--seed",
+                "5",
+                "--generate-only",
+                "--out",
+                d.path().to_str().unwrap()
+            ])
+            .status
+            .success()
+        );
+    }
+    for f in [
+        "applications.jsonl",
+        "okta.jsonl",
+        "osquery/results.log",
+        "workers.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(a.path().join("workspace").join(f)).unwrap(),
+            std::fs::read(b.path().join("workspace").join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+}

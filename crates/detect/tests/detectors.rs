@@ -1,0 +1,312 @@
+//! Each detector with a positive and a negative case, on small graphs
+//! built through the same builder the scan uses.
+
+use serde_json::{Value, json};
+use unmask_detect::{Signal, Subject, detect};
+use unmask_graph::{GraphBuilder, IdentityGraph, PersonaId};
+use unmask_ingest::{Origin, Sink};
+use unmask_model::{LoginEvent, LoginSource, Timestamp};
+
+fn at() -> Origin {
+    Origin {
+        file: "test".into(),
+        line: 1,
+    }
+}
+
+fn app(id: &str, name: &str, extra: Value) -> unmask_model::Application {
+    let mut v = json!({"application_id": id, "submitted_at": "2026-03-01T10:00:00Z", "full_name": name,
+                       "address": {"line1": format!("{} Unique Road", id.len() * 7 + name.len()), "city": "Leeds", "postcode": "LS1 1AA", "country": "GB"}});
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    serde_json::from_value(v).unwrap()
+}
+
+struct World {
+    b: GraphBuilder<'static>,
+}
+
+impl World {
+    fn new() -> Self {
+        World {
+            b: GraphBuilder::new(|_| {}),
+        }
+    }
+    fn app(mut self, id: &str, name: &str, extra: Value) -> Self {
+        self.b.application(app(id, name, extra), &at());
+        self
+    }
+    fn worker(mut self, id: &str, app: &str, name: &str, login: &str) -> Self {
+        let w = serde_json::from_value(
+            json!({"worker_id": id, "application_id": app, "full_name": name, "login": login}),
+        )
+        .unwrap();
+        self.b.worker(w, &at());
+        self
+    }
+    fn asset(mut self, id: &str, worker: &str, line1: &str) -> Self {
+        let a = serde_json::from_value(json!({"asset_id": id, "assigned_to": worker, "shipped_at": "2026-03-20",
+            "shipped_to": {"line1": line1, "city": "Croydon", "postcode": "CR0 2AB", "country": "GB"}}))
+        .unwrap();
+        self.b.asset(a, &at());
+        self
+    }
+    fn logins(mut self, user: &str, ip: &str, n: usize) -> Self {
+        for i in 0..n {
+            let e = LoginEvent {
+                source: LoginSource::Okta,
+                at: Timestamp(
+                    Timestamp::parse("2026-04-01T09:00:00Z").unwrap().0 + i as i64 * 86_400_000,
+                ),
+                user,
+                ip: Some(ip),
+                user_agent: None,
+                country: Some("United Kingdom"),
+                city: None,
+                device: None,
+                success: true,
+                is_proxy: None,
+            };
+            self.b.login(&e, &at());
+        }
+        self
+    }
+    fn run(self) -> (IdentityGraph, Vec<Signal>) {
+        let (g, _) = self.b.finish();
+        let actors = unmask_resolve::resolve(&g);
+        let s = detect(&g, &actors);
+        (g, s)
+    }
+}
+
+fn fired<'a>(g: &IdentityGraph, s: &'a [Signal], id: &str, record: &str) -> Vec<&'a Signal> {
+    s.iter()
+        .filter(|x| x.id == id)
+        .filter(|x| match x.subject {
+            Subject::Persona(p) => g.personas[p.ix()].record_id == record,
+            Subject::Asset(a) => g.assets[a.ix()].record_id == record,
+            Subject::Address(a) => g.ident_text(a).contains(record),
+        })
+        .collect()
+}
+
+#[test]
+fn shared_phone_across_different_names_fires_and_cites() {
+    let (g, s) = World::new()
+        .app(
+            "a1",
+            "Daniel Moreau",
+            json!({"phones": ["+44 7700 900123"]}),
+        )
+        .app("a2", "Lukas Becker", json!({"phones": ["07700 900123"]}))
+        .run();
+    let hits = fired(&g, &s, "shared_phone", "a1");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].cites, ["a2"]);
+    assert!(
+        hits[0].evidence.contains("+447700900123") && hits[0].evidence.contains("Lukas Becker"),
+        "{}",
+        hits[0].evidence
+    );
+    assert!((hits[0].weight - unmask_detect::weights::SHARED_PHONE).abs() < 1e-9);
+}
+
+#[test]
+fn same_person_again_is_not_multiplicity() {
+    // A re-applicant, and a name change after marriage (same given name and
+    // birth date): one person, not two.
+    let (g, s) = World::new()
+        .app(
+            "a1",
+            "Daniel Moreau",
+            json!({"phones": ["+447700900123"], "date_of_birth": "1990-01-02"}),
+        )
+        .app(
+            "a2",
+            "daniel moreau",
+            json!({"phones": ["+447700900123"], "date_of_birth": "1990-01-02"}),
+        )
+        .app(
+            "a3",
+            "Daniel Smith",
+            json!({"phones": ["+447700900123"], "date_of_birth": "1990-01-02"}),
+        )
+        .run();
+    assert!(fired(&g, &s, "shared_phone", "a1").is_empty(), "{s:#?}");
+    assert!(fired(&g, &s, "shared_phone", "a3").is_empty());
+}
+
+#[test]
+fn common_values_weigh_less_until_nothing() {
+    // The default avatar on forty profiles says nothing.
+    let mut w = World::new();
+    for i in 0..40 {
+        w = w.app(
+            &format!("a{i}"),
+            &format!("Person Number{}", (b'a' + i as u8) as char),
+            json!({"photo_phash": "8000000000000000"}),
+        );
+    }
+    let (g, s) = w.run();
+    assert!(
+        s.iter().all(|x| x.id != "shared_photo"),
+        "{:?}",
+        s.iter().map(|x| x.id).collect::<Vec<_>>()
+    );
+    // Three sharers weigh less than two.
+    let (g3, s3) = World::new()
+        .app("x1", "Ann Lee", json!({"device_fingerprint": "fp1"}))
+        .app("x2", "Bob Ray", json!({"device_fingerprint": "fp1"}))
+        .app("x3", "Cal Orr", json!({"device_fingerprint": "fp1"}))
+        .run();
+    let w3 = fired(&g3, &s3, "shared_device_fingerprint", "x1")[0].weight;
+    assert!(w3 < unmask_detect::weights::SHARED_DEVICE && w3 > 0.0);
+    let _ = g;
+}
+
+#[test]
+fn household_sharing_is_discounted() {
+    let home =
+        json!({"line1": "4 Elm Court", "city": "Leeds", "postcode": "LS1 1AA", "country": "GB"});
+    let (g, s) = World::new()
+        .app(
+            "a1",
+            "Ann Lee",
+            json!({"device_fingerprint": "family-pc", "address": home}),
+        )
+        .app(
+            "a2",
+            "Bob Lee",
+            json!({"device_fingerprint": "family-pc", "address": home}),
+        )
+        .run();
+    let h = fired(&g, &s, "shared_device_fingerprint", "a1");
+    assert_eq!(h.len(), 1);
+    assert!(
+        h[0].weight < unmask_detect::weights::SHARED_DEVICE * 0.3
+            && h[0].evidence.contains("household")
+    );
+}
+
+#[test]
+fn reference_who_is_another_applicant_and_mutual_vouching() {
+    let (g, s) = World::new()
+        .app("a1", "Daniel Moreau", json!({"emails": ["d.moreau@gmail.com"], "references": [{"name": "Lukas Becker", "email": "lukas.b@proton.me"}]}))
+        .app("a2", "Lukas Becker", json!({"emails": ["lukas.b@proton.me"], "references": [{"name": "Daniel Moreau", "email": "dmoreau@gmail.com"}]}))
+        .app("a3", "Maria Silva", json!({"references": [{"name": "Pat Jones", "email": "pat@brightlane.example"}]}))
+        .run();
+    let r = fired(&g, &s, "reference_is_applicant", "a1");
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].cites, ["a2"]);
+    assert_eq!(fired(&g, &s, "mutual_vouching", "a1").len(), 1);
+    assert_eq!(fired(&g, &s, "mutual_vouching", "a2").len(), 1);
+    assert!(fired(&g, &s, "reference_is_applicant", "a3").is_empty());
+}
+
+#[test]
+fn laptops_shipped_to_a_farm_address() {
+    let (g, s) = World::new()
+        .app("a1", "Daniel Moreau", json!({}))
+        .app("a2", "Lukas Becker", json!({}))
+        .app("a3", "Maria Silva", json!({"address": {"line1": "9 Oak Road", "city": "Croydon", "postcode": "CR0 2AB", "country": "GB"}}))
+        .worker("w1", "a1", "Daniel Moreau", "dm")
+        .worker("w2", "a2", "Lukas Becker", "lb")
+        .worker("w3", "a3", "Maria Silva", "ms")
+        .asset("LT-1", "w1", "4 Elm Court")
+        .asset("LT-2", "w2", "4 Elm Ct")
+        .asset("LT-3", "w3", "9 Oak Rd")
+        .run();
+    assert_eq!(fired(&g, &s, "shipped_elsewhere", "LT-1").len(), 1);
+    let farm = fired(&g, &s, "farm_address", "LT-2");
+    assert_eq!(farm.len(), 1, "one address despite 'Court'/'Ct'");
+    assert!(
+        farm[0].cites.contains(&"w1".to_string()) && farm[0].cites.contains(&"LT-1".to_string())
+    );
+    assert!(!fired(&g, &s, "farm_address", "4 elm ct").is_empty());
+    // Maria's laptop went to her own home.
+    assert!(fired(&g, &s, "shipped_elsewhere", "LT-3").is_empty());
+    assert!(fired(&g, &s, "farm_address", "LT-3").is_empty());
+}
+
+#[test]
+fn one_login_ip_for_several_workers_but_not_the_corporate_vpn() {
+    let mut w =
+        World::new()
+            .app("a1", "Daniel Moreau", json!({}))
+            .app("a2", "Lukas Becker", json!({}));
+    w = w
+        .worker("w1", "a1", "Daniel Moreau", "dm")
+        .worker("w2", "a2", "Lukas Becker", "lb");
+    w = w
+        .logins("dm", "81.2.69.160", 5)
+        .logins("LB", "81.2.69.160", 4);
+    // Thirty colleagues behind the corporate VPN.
+    for i in 0..30 {
+        let (app_id, wid, name) = (
+            format!("c{i}"),
+            format!("cw{i}"),
+            format!("Colleague Number{}", (b'a' + i as u8) as char),
+        );
+        w = w
+            .app(&app_id, &name, json!({}))
+            .worker(&wid, &app_id, &name, &wid)
+            .logins(&wid, "198.51.100.10", 5);
+    }
+    let (g, s) = w.run();
+    let hit = fired(&g, &s, "shared_login_ip", "w1");
+    assert_eq!(hit.len(), 1, "login names match case-insensitively");
+    assert!(hit[0].evidence.contains("81.2.69.160") && hit[0].cites == ["w2"]);
+    assert!(
+        fired(&g, &s, "shared_login_ip", "cw0").is_empty(),
+        "a value shared by 30 weighs nothing"
+    );
+}
+
+#[test]
+fn resolution_links_operators_not_households_or_agencies() {
+    let home =
+        json!({"line1": "4 Elm Court", "city": "Leeds", "postcode": "LS1 1AA", "country": "GB"});
+    let (g, _) = World::new()
+        // An operator: same phone and same device under two names.
+        .app(
+            "op1",
+            "Daniel Moreau",
+            json!({"phones": ["+15715550101"], "device_fingerprint": "fp-op"}),
+        )
+        .app(
+            "op2",
+            "Lukas Becker",
+            json!({"phones": ["+15715550101"], "device_fingerprint": "fp-op"}),
+        )
+        // A couple: home, family computer.
+        .app(
+            "c1",
+            "Ann Lee",
+            json!({"device_fingerprint": "family-pc", "address": home, "ip": "81.2.69.1"}),
+        )
+        .app(
+            "c2",
+            "Bob Lee",
+            json!({"device_fingerprint": "family-pc", "address": home, "ip": "81.2.69.1"}),
+        )
+        // Two agency candidates with the recruiter's phone.
+        .app("g1", "Chi Okafor", json!({"phones": ["+442079460000"]}))
+        .app("g2", "Eve Adams", json!({"phones": ["+442079460000"]}))
+        .run();
+    let actors = unmask_resolve::resolve(&g);
+    let same = |a: &str, b: &str| {
+        let ix = |r: &str| g.personas.iter().position(|p| p.record_id == r).unwrap();
+        actors.of[ix(a)] == actors.of[ix(b)]
+    };
+    assert!(same("op1", "op2"));
+    assert!(!same("c1", "c2"), "households are not one actor");
+    assert!(!same("g1", "g2"), "one shared phone is not enough");
+    assert!(
+        actors
+            .links
+            .iter()
+            .any(|l| l.reason.contains("phone") && l.reason.contains("device"))
+    );
+    let _ = PersonaId(0);
+}
