@@ -82,6 +82,25 @@ pub fn list(items: &[String]) -> String {
     s
 }
 
+/// The personas in `group` other than `me` who present as different people.
+pub fn others(g: &IdentityGraph, me: PersonaId, group: &[PersonaId]) -> Vec<PersonaId> {
+    group
+        .iter()
+        .copied()
+        .filter(|&o| o != me && different_people(g, me, o))
+        .collect()
+}
+
+/// Display names (for evidence) and record ids (for `cites`) of personas.
+pub fn named(g: &IdentityGraph, ps: &[PersonaId]) -> (Vec<String>, Vec<String>) {
+    (
+        ps.iter().map(|&p| g.persona_display(p)).collect(),
+        ps.iter()
+            .map(|&p| g.personas[p.ix()].record_id.clone())
+            .collect(),
+    )
+}
+
 /// Whether two personas present as different people: different name keys,
 /// and not one name extending the other (a middle name) or the same given
 /// name and birth date under a new family name (marriage).

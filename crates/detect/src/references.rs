@@ -63,11 +63,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
                 for &o in &owners {
                     vouches.insert((giver, o));
                 }
-                let names: Vec<String> = owners.iter().map(|&o| g.persona_display(o)).collect();
-                let cites: Vec<String> = owners
-                    .iter()
-                    .map(|&o| g.personas[o.ix()].record_id.clone())
-                    .collect();
+                let (names, cites) = crate::named(g, &owners);
                 by_contact.extend(owners.iter().copied());
                 emit(
                     out,
@@ -97,12 +93,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
                         for &o in &owners {
                             vouches.insert((giver, o));
                         }
-                        let names: Vec<String> =
-                            owners.iter().map(|&o| g.persona_display(o)).collect();
-                        let cites = owners
-                            .iter()
-                            .map(|&o| g.personas[o.ix()].record_id.clone())
-                            .collect();
+                        let (names, cites) = crate::named(g, &owners);
                         emit(
                             out,
                             giver,
@@ -180,19 +171,11 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
             continue;
         }
         for &u in &givers {
-            let others: Vec<PersonaId> = givers
-                .iter()
-                .copied()
-                .filter(|&o| o != u && different_people(g, u, o))
-                .collect();
+            let others = crate::others(g, u, &givers);
             if others.is_empty() {
                 continue;
             }
-            let names: Vec<String> = others.iter().map(|&o| g.persona_display(o)).collect();
-            let cites = others
-                .iter()
-                .map(|&o| g.personas[o.ix()].record_id.clone())
-                .collect();
+            let (names, cites) = crate::named(g, &others);
             emit(
                 out,
                 u,

@@ -1,7 +1,7 @@
 //! Persona multiplicity: the same e-mail, phone, payment account, device,
 //! photo, résumé or application IP behind different names.
 
-use crate::{Signal, Subject, different_people, list, rarity, weights as w};
+use crate::{Signal, Subject, list, rarity, weights as w};
 use unmask_graph::{IdentId, IdentKind, IdentityGraph, PersonaId, Role};
 use unmask_resolve::{Actors, PHOTO_MAX_BITS, similar_photos};
 
@@ -78,11 +78,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
             _ => g.ident_text(id).to_string(),
         };
         for &u in &units {
-            let others: Vec<PersonaId> = units
-                .iter()
-                .copied()
-                .filter(|&o| o != u && different_people(g, u, o))
-                .collect();
+            let others = crate::others(g, u, &units);
             if others.is_empty() {
                 continue;
             }
@@ -93,11 +89,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
             } else {
                 weight
             };
-            let cites: Vec<String> = others
-                .iter()
-                .map(|&o| g.personas[o.ix()].record_id.clone())
-                .collect();
-            let names: Vec<String> = others.iter().map(|&o| g.persona_display(o)).collect();
+            let (names, cites) = crate::named(g, &others);
             let mut evidence = format!("{} {} also used by {}", kind.label(), value, list(&names));
             if units.len() > 2 {
                 evidence.push_str(&format!(" ({} personas share it)", units.len()));
@@ -126,19 +118,11 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
         let ub = holders(g, actors, b, |r| r == Role::Own);
         for (mine, theirs, my_hash) in [(&ua, &ub, a), (&ub, &ua, b)] {
             for &u in mine {
-                let others: Vec<PersonaId> = theirs
-                    .iter()
-                    .copied()
-                    .filter(|&o| different_people(g, u, o))
-                    .collect();
+                let others = crate::others(g, u, theirs);
                 if others.is_empty() {
                     continue;
                 }
-                let cites: Vec<String> = others
-                    .iter()
-                    .map(|&o| g.personas[o.ix()].record_id.clone())
-                    .collect();
-                let names: Vec<String> = others.iter().map(|&o| g.persona_display(o)).collect();
+                let (names, cites) = crate::named(g, &others);
                 let evidence = format!(
                     "photo {} is {d} bits from the photo of {}: a lightly altered copy",
                     g.ident_text(my_hash),

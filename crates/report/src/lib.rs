@@ -36,6 +36,21 @@ fn esc(s: &str) -> String {
     o
 }
 
+/// Signals as list items: id, weight, evidence.
+fn evidence_list(signals: &[Signal]) -> String {
+    signals
+        .iter()
+        .map(|s| {
+            format!(
+                "<li><code>{}</code> +{:.2} {}</li>",
+                esc(&s.id),
+                s.weight,
+                esc(&s.evidence)
+            )
+        })
+        .collect()
+}
+
 fn badge(level: Level, risk: f64) -> String {
     format!(
         "<span class=\"lvl {}\">{} {:.2}</span>",
@@ -283,18 +298,7 @@ ul.ev{{margin:.3rem 0;padding-left:1.2rem}} .muted{{color:#667085}} code{{font-s
         devs.len()
     );
     for d in devs.iter().take(300) {
-        let ev: String = d
-            .signals
-            .iter()
-            .map(|s| {
-                format!(
-                    "<li><code>{}</code> +{:.2} {}</li>",
-                    esc(&s.id),
-                    s.weight,
-                    esc(&s.evidence)
-                )
-            })
-            .collect();
+        let ev = evidence_list(&d.signals);
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td><ul class=\"ev\">{ev}</ul></td></tr>",
@@ -316,18 +320,7 @@ ul.ev{{margin:.3rem 0;padding-left:1.2rem}} .muted{{color:#667085}} code{{font-s
         addrs.len()
     );
     for a in addrs.iter().take(300) {
-        let ev: String = a
-            .signals
-            .iter()
-            .map(|s| {
-                format!(
-                    "<li><code>{}</code> +{:.2} {}</li>",
-                    esc(&s.id),
-                    s.weight,
-                    esc(&s.evidence)
-                )
-            })
-            .collect();
+        let ev = evidence_list(&a.signals);
         let _ = write!(
             h,
             "<tr><td>{}<br><span class=\"muted\">{}</span></td><td>{}</td><td>{}</td><td><ul class=\"ev\">{ev}</ul></td></tr>",
