@@ -624,12 +624,19 @@ impl Gen {
         let mut okta = BufWriter::with_capacity(1 << 20, File::create(self.ws.join("okta.jsonl"))?);
         let mut ocsf = BufWriter::new(File::create(self.ws.join("auth.jsonl"))?);
         let mut recent: Vec<String> = vec![];
-        let per_worker = match self.opts.login_events {
-            Some(n) => (n / hires.len().max(1) as u64).max(1),
-            None => 60,
-        };
         let window_days = 45i64;
         let end_day = now().0 / DAY_MS;
+        // Workers with at least one working day in the window sign in; a
+        // requested total is split over them exactly.
+        let active = hires
+            .iter()
+            .filter(|h| (h.start.0 as i64).max(end_day - window_days) < end_day)
+            .count()
+            .max(1) as u64;
+        let (per_worker, mut remainder) = match self.opts.login_events {
+            Some(n) => (n / active, n % active),
+            None => (60, 0),
+        };
         let mut line = String::with_capacity(2048);
         for (wi, h) in hires.iter().enumerate() {
             let a = &self.apps[h.app];
@@ -651,8 +658,10 @@ impl Gen {
                 .map(|k| self.operators[k].vpn_ips.clone())
                 .unwrap_or_default();
             let op_cn = a.operator.map(|k| self.operators[k].cn_ip.clone());
-            for n in 0..per_worker {
-                let day = days[(n as usize * days.len()) / per_worker as usize % days.len()];
+            let mine = per_worker + (remainder > 0) as u64;
+            remainder = remainder.saturating_sub(1);
+            for n in 0..mine {
+                let day = days[(n as usize * days.len()) / mine as usize % days.len()];
                 let di = days.iter().position(|&d| d == day).unwrap_or(0);
                 let travelling = h.traveller && di >= travel_start && di < travel_start + 5;
                 let tz = if travelling {

@@ -113,8 +113,33 @@ impl<'a> OwnedLogin<'a> {
     }
 }
 
-pub(crate) fn okta(raw: &[u8]) -> Result<OwnedLogin<'_>, FieldError> {
-    let e: Okta = parse(raw)?;
+/// simd-json's working memory, reused across events.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    input: Vec<u8>,
+    buffers: simd_json::Buffers,
+}
+
+/// Parses a high-volume event with simd-json (in place, in `scratch`);
+/// anything it refuses goes through serde_json, which either accepts it or
+/// explains the failure with the same messages as every other record.
+fn parse_fast<'a, T: Deserialize<'a>>(
+    raw: &'a [u8],
+    scratch: &'a mut Scratch,
+) -> Result<T, FieldError> {
+    scratch.input.clear();
+    scratch.input.extend_from_slice(raw);
+    match simd_json::serde::from_slice_with_buffers::<T>(&mut scratch.input, &mut scratch.buffers) {
+        Ok(v) => Ok(v),
+        Err(_) => parse(raw),
+    }
+}
+
+pub(crate) fn okta<'a>(
+    raw: &'a [u8],
+    scratch: &'a mut Scratch,
+) -> Result<OwnedLogin<'a>, FieldError> {
+    let e: Okta = parse_fast(raw, scratch)?;
     let at = e
         .published
         .ok_or_else(|| missing("published", "Okta event has no `published` time"))?;
@@ -215,8 +240,11 @@ struct OcsfHttp<'a> {
     user_agent: Str<'a>,
 }
 
-pub(crate) fn ocsf(raw: &[u8]) -> Result<OwnedLogin<'_>, FieldError> {
-    let e: Ocsf = parse(raw)?;
+pub(crate) fn ocsf<'a>(
+    raw: &'a [u8],
+    scratch: &'a mut Scratch,
+) -> Result<OwnedLogin<'a>, FieldError> {
+    let e: Ocsf = parse_fast(raw, scratch)?;
     match e.class_uid {
         Some(3002) => {}
         Some(other) => {

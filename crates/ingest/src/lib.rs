@@ -498,6 +498,7 @@ fn read_frames(
         line: 0,
     };
     let mut osq = events::OsqueryRows::default();
+    let mut scratch = events::Scratch::default();
     loop {
         let Some((line, frame)) = framer.next_frame()? else {
             return Ok(());
@@ -528,7 +529,7 @@ fn read_frames(
                 {
                     continue; // blank lines separate nothing and lose nothing
                 }
-                dispatch(f.kind, raw, &at, out, ids, &mut osq);
+                dispatch(f.kind, raw, &at, out, ids, &mut osq, &mut scratch);
             }
         }
     }
@@ -611,16 +612,17 @@ fn dispatch(
     out: &mut Counting,
     ids: &mut SeenIds,
     osq: &mut events::OsqueryRows,
+    scratch: &mut events::Scratch,
 ) {
     if !kind.is_event() {
         return flat_record(kind, RecordSource::Json(raw), at, out, ids);
     }
     let res = match kind {
-        InputKind::Okta => events::okta(raw).map(|e| {
+        InputKind::Okta => events::okta(raw, scratch).map(|e| {
             out.sink.login(&e.view(), at);
             1
         }),
-        InputKind::Ocsf => events::ocsf(raw).map(|e| {
+        InputKind::Ocsf => events::ocsf(raw, scratch).map(|e| {
             out.sink.login(&e.view(), at);
             1
         }),
