@@ -21,6 +21,7 @@ pub(crate) struct Gen {
     truth: Truth,
     workers: usize,
     events: u64,
+    used: std::collections::HashSet<String>,
 }
 
 struct Hire {
@@ -70,7 +71,28 @@ impl Gen {
             },
             workers: 0,
             events: 0,
+            used: Default::default(),
         })
+    }
+
+    /// A new person whose e-mail and phone no one else in the world has
+    /// (two real people do not share a mailbox by chance).
+    fn person(
+        &mut self,
+        actor: String,
+        origin: &'static Origin,
+        home: Option<&'static Country>,
+        story: &'static str,
+    ) -> Person {
+        let mut p = new_person(&mut self.r, actor, origin, home, story);
+        while !self.used.insert(p.email.clone()) {
+            let (local, domain) = p.email.split_once('@').unwrap();
+            p.email = format!("{local}{}@{domain}", self.r.below(10));
+        }
+        while !self.used.insert(p.phone.clone()) {
+            p.phone = fill(&mut self.r, p.home.country.phone);
+        }
+        p
     }
 
     fn pick_origin(&mut self) -> &'static Origin {
@@ -108,13 +130,17 @@ impl Gen {
     }
 
     fn honest_reference(&mut self, c: &'static Country) -> serde_json::Value {
+        let mut phone = fill(&mut self.r, c.phone);
+        while !self.used.insert(phone.clone()) {
+            phone = fill(&mut self.r, c.phone);
+        }
         let o = self.pick_origin();
         let given = *self.r.pick(o.given);
         let family = *self.r.pick(o.family);
         let co = *self.r.pick(COMPANIES);
         let domain = format!("{}.example", ascii_slug(co));
         json!({"name": format!("{given} {family}"), "email": format!("{}.{}@{domain}", ascii_slug(given), ascii_slug(family)),
-               "phone": fill(&mut self.r, c.phone), "company": co, "relationship": "former manager"})
+               "phone": phone, "company": co, "relationship": "former manager"})
     }
 
     fn push_app(
@@ -160,13 +186,7 @@ impl Gen {
             let origin = self.pick_origin();
             let actor = format!("person-{}", self.persons.len());
             let couple = self.r.chance(0.04);
-            let mut p = new_person(
-                &mut self.r,
-                actor,
-                origin,
-                None,
-                if couple { "couple" } else { "legit" },
-            );
+            let mut p = self.person(actor, origin, None, if couple { "couple" } else { "legit" });
             let agency = !couple && self.r.chance(0.06);
             if !couple && !agency {
                 if self.r.chance(0.08) {
@@ -211,8 +231,7 @@ impl Gen {
             }
             if couple {
                 // A partner sharing the home, its IP and the family computer.
-                let mut q = new_person(
-                    &mut self.r,
+                let mut q = self.person(
                     format!("person-{}", self.persons.len()),
                     origin,
                     Some(p.home.country),
@@ -298,13 +317,7 @@ impl Gen {
                 let (olabel, cc) = *self.r.pick(OPERATOR_TARGETS);
                 let origin = ORIGINS.iter().find(|o| o.label == olabel).unwrap();
                 let c = country(cc);
-                let mut p = new_person(
-                    &mut self.r,
-                    format!("operator-{k}"),
-                    origin,
-                    Some(c),
-                    "operator",
-                );
+                let mut p = self.person(format!("operator-{k}"), origin, Some(c), "operator");
                 if self.r.chance(0.55) {
                     p.phone = self.r.pick(&op.phones).clone();
                 }
@@ -375,9 +388,15 @@ impl Gen {
 
     fn assign_ids(&mut self) {
         self.apps.sort_by_key(|a| a.submitted);
+        for op in &mut self.operators {
+            op.personas.clear();
+        }
         for (i, a) in self.apps.iter_mut().enumerate() {
             a.id = format!("app-{:06}", i + 1);
             a.record["application_id"] = json!(a.id);
+            if let Some(k) = a.operator {
+                self.operators[k].personas.push(i);
+            }
         }
     }
 
@@ -426,12 +445,10 @@ impl Gen {
             hires.push(i);
         }
         // Every operator gets at least one worker hired.
+        let hired: std::collections::HashSet<usize> = hires.iter().copied().collect();
         for k in 0..self.operators.len() {
-            if !self.operators[k].personas.iter().any(|m| hires.contains(m)) {
-                let m = self.operators[k].personas[0];
-                if !hires.contains(&m) {
-                    hires.push(m);
-                }
+            if !self.operators[k].personas.iter().any(|m| hired.contains(m)) {
+                hires.push(self.operators[k].personas[0]);
             }
         }
         hires.sort_by_key(|&i| self.apps[i].submitted);
@@ -597,15 +614,24 @@ impl Gen {
             )?;
         }
         let _ = moved;
+        // Applications that asked for shipment to each facilitator.
+        let mut requests: std::collections::HashMap<(&str, &str), Vec<String>> =
+            std::collections::HashMap::new();
+        for a in &self.apps {
+            let s = &a.record["shipping_address"];
+            if let (Some(l), Some(p)) = (s["line1"].as_str(), s["postcode"].as_str()) {
+                requests.entry((l, p)).or_default().push(a.id.clone());
+            }
+        }
         for f in &self.facilitators {
             let mut members = f.members.clone();
-            let fkey = (&f.addr.line1, &f.addr.postcode);
-            for a in &self.apps {
-                let s = &a.record["shipping_address"];
-                if s["line1"].as_str() == Some(fkey.0) && s["postcode"].as_str() == Some(fkey.1) {
-                    members.push(a.id.clone());
-                }
-            }
+            members.extend(
+                requests
+                    .get(&(f.addr.line1.as_str(), f.addr.postcode.as_str()))
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
             self.truth.addresses.push(TruthAddress {
                 display: format!(
                     "{}, {} {}, {}",

@@ -70,10 +70,14 @@ impl Dsu {
     }
 }
 
-/// Pairs of photo hashes within `max_bits` Hamming distance, found through
-/// 8-bit chunk buckets (two hashes within 7 bits share at least one chunk
-/// exactly; 8 bits are caught when any chunk survives). Hashes shared by
-/// more than [`MAX_SHARED`] personas are left out as common.
+/// Pairs of photo hashes within `max_bits` Hamming distance, found with a
+/// multi-index: each hash is split into four 16-bit chunks, and each chunk
+/// is looked up exactly and with each of its 16 bits flipped. Two hashes
+/// within 7 bits have some chunk within one bit of the other's (pigeonhole),
+/// so every such pair is found; 8-bit pairs are found when any chunk is
+/// that close (most are). Buckets stay small at millions of photos, unlike
+/// a scan of all pairs. Hashes held by more than [`MAX_SHARED`] personas
+/// are common (the default avatar) and left out.
 pub fn similar_photos(
     g: &IdentityGraph,
     max_bits: u32,
@@ -88,18 +92,25 @@ pub fn similar_photos(
                 .map(|h| (id, h))
         })
         .collect();
-    let mut pairs = FxHashMap::default();
-    for chunk in 0..8 {
-        let mut buckets: FxHashMap<u8, Vec<usize>> = FxHashMap::default();
-        for (i, (_, h)) in photos.iter().enumerate() {
-            buckets.entry((h >> (chunk * 8)) as u8).or_default().push(i);
+    let chunk = |h: u64, c: u32| (h >> (16 * c)) as u16;
+    let mut index: Vec<FxHashMap<u16, Vec<u32>>> = vec![FxHashMap::default(); 4];
+    for (i, &(_, h)) in photos.iter().enumerate() {
+        for (c, ix) in index.iter_mut().enumerate() {
+            ix.entry(chunk(h, c as u32)).or_default().push(i as u32);
         }
-        for members in buckets.values() {
-            for (x, &i) in members.iter().enumerate() {
-                for &j in &members[x + 1..] {
-                    let d = (photos[i].1 ^ photos[j].1).count_ones();
-                    if d <= max_bits {
-                        pairs.insert((i.min(j), i.max(j)), d);
+    }
+    let mut pairs = FxHashMap::default();
+    for (i, &(_, h)) in photos.iter().enumerate() {
+        for (c, ix) in index.iter().enumerate() {
+            let v = chunk(h, c as u32);
+            for probe in std::iter::once(v).chain((0..16).map(|b| v ^ (1 << b))) {
+                for &j in ix.get(&probe).into_iter().flatten() {
+                    let j = j as usize;
+                    if j > i {
+                        let d = (h ^ photos[j].1).count_ones();
+                        if d <= max_bits {
+                            pairs.insert((i, j), d);
+                        }
                     }
                 }
             }

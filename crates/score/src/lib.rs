@@ -115,6 +115,13 @@ pub fn score(
         }
     }
     // Actors.
+    let mut links_by_actor: FxHashMap<u32, Vec<&unmask_resolve::Link>> = FxHashMap::default();
+    for l in &actors.links {
+        links_by_actor
+            .entry(actors.of[l.a.ix()])
+            .or_default()
+            .push(l);
+    }
     let mut actor_findings = vec![];
     let mut actor_sum = vec![0.0; actors.members.len()];
     for (ai, members) in actors.members.iter().enumerate() {
@@ -140,10 +147,10 @@ pub fn score(
             }
         }
         if reps.len() >= 2 {
-            let links: Vec<String> = actors
-                .links
-                .iter()
-                .filter(|l| actors.of[l.a.ix()] == ai as u32)
+            let links: Vec<String> = links_by_actor
+                .get(&(ai as u32))
+                .into_iter()
+                .flatten()
                 .map(|l| {
                     format!(
                         "{}–{}: {}",
