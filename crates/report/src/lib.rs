@@ -142,7 +142,8 @@ h1{{font-size:1.5rem;margin:.2rem 0}} h2{{margin-top:2rem;border-bottom:2px soli
 .sum{{display:flex;gap:1rem;flex-wrap:wrap}} .sum div{{background:#f3f5f9;padding:.5rem .9rem;border-radius:6px}} .sum b{{display:block;font-size:1.3rem}}
 .lvl{{padding:1px 7px;border-radius:9px;font-size:12px;white-space:nowrap}} .high{{background:#c62828;color:#fff}} .medium{{background:#f9a825}} .low{{background:#e0e0e0}}
 .actor{{border:1px solid #dfe3ea;border-radius:8px;padding:.8rem 1rem;margin:1rem 0;page-break-inside:avoid}}
-table{{border-collapse:collapse;width:100%;margin:.5rem 0}} td,th{{border:1px solid #e4e7ec;padding:3px 6px;vertical-align:top;text-align:left;font-size:12.5px}}
+table{{border-collapse:collapse;width:100%;margin:.5rem 0}} td,th{{border:1px solid #e4e7ec;padding:3px 6px;vertical-align:top;text-align:left;font-size:12.5px;overflow-wrap:anywhere}}
+.side{{table-layout:fixed}} .side th:first-child{{width:7.5rem}}
 th{{background:#f7f8fa}} .shared{{background:#fff1b8;font-weight:600}} .w{{text-align:right;font-variant-numeric:tabular-nums;width:4rem}}
 ul.ev{{margin:.3rem 0;padding-left:1.2rem}} .muted{{color:#667085}} code{{font-size:12px}}
 .tl{{width:100%;height:auto}} @media print{{.actor{{border-color:#999}} body{{padding:0}}}}
@@ -203,44 +204,48 @@ ul.ev{{margin:.3rem 0;padding-left:1.2rem}} .muted{{color:#667085}} code{{font-s
             members.len(),
             esc(&a.names.join(", "))
         );
-        h.push_str("<table><tr><th></th>");
-        for &p in members.iter().take(12) {
-            let pf = &f.personas[p.ix()];
-            let _ = write!(
-                h,
-                "<th>{}<br><span class=\"muted\">{}</span><br>{}</th>",
-                esc(&pf.id),
-                esc(pf.name.as_deref().unwrap_or("")),
-                badge(pf.level, pf.risk)
-            );
-        }
-        h.push_str("</tr>");
-        for (label, kind, roles) in ROWS {
-            let cells: Vec<Vec<String>> = members
-                .iter()
-                .take(12)
-                .map(|&p| values(g, p, kind, roles))
-                .collect();
-            if cells.iter().all(Vec::is_empty) {
-                continue;
-            }
-            let _ = write!(h, "<tr><th>{label}</th>");
-            for c in &cells {
-                h.push_str("<td>");
-                for v in c {
-                    let shared = cells.iter().filter(|o| o.contains(v)).count() > 1;
-                    let _ = write!(
-                        h,
-                        "<div{}>{}</div>",
-                        if shared { " class=\"shared\"" } else { "" },
-                        esc(v)
-                    );
-                }
-                h.push_str("</td>");
+        // Side by side, five personas to a block so it fits a page.
+        for block in members.chunks(5) {
+            h.push_str("<table class=\"side\"><tr><th></th>");
+            for &p in block {
+                let pf = &f.personas[p.ix()];
+                let _ = write!(
+                    h,
+                    "<th>{}<br><span class=\"muted\">{}</span><br>{}</th>",
+                    esc(&pf.id),
+                    esc(pf.name.as_deref().unwrap_or("")),
+                    badge(pf.level, pf.risk)
+                );
             }
             h.push_str("</tr>");
+            for (label, kind, roles) in ROWS {
+                // A value is highlighted when any other persona of the actor has it.
+                let everyone: Vec<Vec<String>> =
+                    members.iter().map(|&p| values(g, p, kind, roles)).collect();
+                let cells: Vec<Vec<String>> =
+                    block.iter().map(|&p| values(g, p, kind, roles)).collect();
+                if cells.iter().all(Vec::is_empty) {
+                    continue;
+                }
+                let _ = write!(h, "<tr><th>{label}</th>");
+                for c in &cells {
+                    h.push_str("<td>");
+                    for v in c {
+                        let shared = everyone.iter().filter(|o| o.contains(v)).count() > 1;
+                        let _ = write!(
+                            h,
+                            "<div{}>{}</div>",
+                            if shared { " class=\"shared\"" } else { "" },
+                            esc(v)
+                        );
+                    }
+                    h.push_str("</td>");
+                }
+                h.push_str("</tr>");
+            }
+            h.push_str("</table>");
         }
-        h.push_str("</table><b>Evidence</b><table>");
+        h.push_str("<b>Evidence</b><table>");
         for s in &a.signals {
             let _ = write!(
                 h,

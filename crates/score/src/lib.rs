@@ -151,6 +151,12 @@ pub fn score(
                 .get(&(ai as u32))
                 .into_iter()
                 .flatten()
+                // A worker and its own application are linked by the record
+                // itself: not evidence, so not listed.
+                .filter(|l| {
+                    g.personas[l.a.ix()].application != Some(l.b)
+                        && g.personas[l.b.ix()].application != Some(l.a)
+                })
                 .map(|l| {
                     format!(
                         "{}–{}: {}",
