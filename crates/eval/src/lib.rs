@@ -187,37 +187,48 @@ pub fn evaluate(truth: &Truth, f: &Findings) -> Report {
     // at least two of the applications that asked for shipment there (one
     // application alone is also in its own home address's members).
     let devices_truth: HashSet<&str> = truth.devices.iter().map(|d| d.id.as_str()).collect();
-    let fac: Vec<(HashSet<&str>, HashSet<&str>)> = truth
-        .addresses
-        .iter()
-        .filter(|a| a.facilitator)
-        .map(|a| {
-            a.members
-                .iter()
-                .map(String::as_str)
-                .partition(|m| devices_truth.contains(m))
-        })
-        .collect();
-    r.facilitator_addresses = fac.len();
-    let mut found_fac = vec![false; fac.len()];
+    // record id → the facilitator addresses it belongs to, split into
+    // laptops and applications.
+    let mut by_asset: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_app: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut has_assets = vec![];
+    for (i, a) in truth.addresses.iter().filter(|a| a.facilitator).enumerate() {
+        let mut assets = false;
+        for m in &a.members {
+            if devices_truth.contains(m.as_str()) {
+                by_asset.entry(m).or_default().push(i);
+                assets = true;
+            } else {
+                by_app.entry(m).or_default().push(i);
+            }
+        }
+        has_assets.push(assets);
+    }
+    r.facilitator_addresses = has_assets.len();
+    let mut found_fac = vec![false; has_assets.len()];
     let mut items = vec![];
     for a in &f.addresses {
-        let hit: Vec<usize> = fac
+        let mut hit: Vec<usize> = a
+            .members
             .iter()
-            .enumerate()
-            .filter(|(_, (assets, apps))| {
-                if assets.is_empty() {
-                    a.members
-                        .iter()
-                        .filter(|x| apps.contains(x.as_str()))
-                        .count()
-                        >= 2
-                } else {
-                    a.members.iter().any(|x| assets.contains(x.as_str()))
-                }
-            })
-            .map(|(i, _)| i)
+            .filter_map(|m| by_asset.get(m.as_str()))
+            .flatten()
+            .copied()
             .collect();
+        let mut apps: HashMap<usize, usize> = HashMap::new();
+        for i in a
+            .members
+            .iter()
+            .filter_map(|m| by_app.get(m.as_str()))
+            .flatten()
+        {
+            *apps.entry(*i).or_default() += 1;
+        }
+        hit.extend(
+            apps.into_iter()
+                .filter(|&(i, n)| !has_assets[i] && n >= 2)
+                .map(|(i, _)| i),
+        );
         let high = a.level == Some(Level::High)
             || (a.level.is_none() && a.risk >= f.scoring.as_ref().map_or(0.85, |s| s.high_at));
         if high {

@@ -100,9 +100,11 @@ fn timeline(g: &IdentityGraph, p: PersonaId) -> Vec<(Timestamp, String)> {
             ),
         ));
     }
-    for a in g.assets.iter().filter(|a| a.assigned_to == Some(p)) {
-        if let Some(d) = a.shipped_at {
-            t.push((d.start(), format!("{} shipped", a.record_id)));
+    if per.kind == unmask_graph::PersonaKind::Worker {
+        for a in g.assets.iter().filter(|a| a.assigned_to == Some(p)) {
+            if let Some(d) = a.shipped_at {
+                t.push((d.start(), format!("{} shipped", a.record_id)));
+            }
         }
     }
     for &x in g.logins_of(p) {

@@ -1,0 +1,582 @@
+//! IP facts: `ip → {asn, org, country, kind, source}`.
+//!
+//! Built once (at `data install`) from the ASN and country MaxMind DBs and
+//! the VPN/cloud/datacenter/Tor lists into three layers of sorted,
+//! non-overlapping ranges, saved as one binary file; a run loads the arrays
+//! and answers each question with a binary search per layer — no mmdb
+//! decoding and no list scans on the hot path.
+//!
+//! Kind follows evidence precedence: Tor exit > known VPN range > cloud
+//! range > datacenter (range or ASN) > unknown. Absence of evidence is
+//! `unknown`, never "residential".
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{self, Read, Write};
+use std::net::IpAddr;
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IpKind {
+    Unknown = 0,
+    Datacenter = 1,
+    Cloud = 2,
+    Vpn = 3,
+    Tor = 4,
+}
+
+impl IpKind {
+    fn from_u8(v: u8) -> IpKind {
+        match v {
+            4 => IpKind::Tor,
+            3 => IpKind::Vpn,
+            2 => IpKind::Cloud,
+            1 => IpKind::Datacenter,
+            _ => IpKind::Unknown,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IpKind::Unknown => "unknown",
+            IpKind::Datacenter => "datacenter",
+            IpKind::Cloud => "cloud",
+            IpKind::Vpn => "vpn",
+            IpKind::Tor => "tor",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IpFacts<'a> {
+    pub asn: Option<u32>,
+    pub org: Option<&'a str>,
+    pub country: Option<&'a str>,
+    pub kind: IpKind,
+    /// The list or database that decided `kind` (e.g. `tor-exit`,
+    /// `protonvpn`, `amazon`, `datacenter-asn`).
+    pub source: Option<&'a str>,
+}
+
+/// Parses `a.b.c.d/n`, `v6/n` or a bare address (a /32 or /128) into an
+/// inclusive range of 128-bit integers (IPv4 as IPv4-mapped).
+pub fn parse_cidr(s: &str) -> Option<(u128, u128)> {
+    let (addr, len) = match s.trim().split_once('/') {
+        Some((a, l)) => (a.trim(), Some(l.trim().parse::<u32>().ok()?)),
+        None => (s.trim(), None),
+    };
+    let ip: IpAddr = addr.parse().ok()?;
+    let (x, bits) = match ip {
+        IpAddr::V4(v4) => (v4_key(u32::from(v4)), 32),
+        IpAddr::V6(v6) => (u128::from(v6), 128),
+    };
+    let len = len.unwrap_or(bits);
+    if len > bits {
+        return None;
+    }
+    let host_bits = bits - len;
+    let mask = if host_bits == 128 {
+        u128::MAX
+    } else {
+        (1u128 << host_bits) - 1
+    };
+    Some((x & !mask, x | mask))
+}
+
+fn v4_key(v: u32) -> u128 {
+    0xffff_0000_0000u128 | v as u128
+}
+
+/// The integer key of an address (IPv4 and IPv4-mapped IPv6 agree).
+pub fn key(ip: IpAddr) -> u128 {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4_key(u32::from(v4)),
+        IpAddr::V6(v6) => u128::from(v6),
+    }
+}
+
+/// Sorted, non-overlapping inclusive ranges with a value each. IPv4 keys
+/// live in their own compact array (most lookups are IPv4).
+#[derive(Default, Debug)]
+struct Layer {
+    v4: Vec<(u32, u32, u32)>,
+    v6: Vec<(u128, u128, u32)>,
+}
+
+impl Layer {
+    fn from_ranges(mut ranges: Vec<(u128, u128, u32)>) -> Layer {
+        ranges.sort_unstable();
+        let mut l = Layer::default();
+        for (a, b, v) in ranges {
+            if a >> 32 == 0xffff && b >> 32 == 0xffff {
+                l.v4.push((a as u32, b as u32, v));
+            } else {
+                l.v6.push((a, b, v));
+            }
+        }
+        l
+    }
+
+    #[inline]
+    fn find(&self, k: u128) -> Option<u32> {
+        if k >> 32 == 0xffff {
+            let x = k as u32;
+            let i = self.v4.partition_point(|r| r.0 <= x);
+            let r = self.v4.get(i.checked_sub(1)?)?;
+            (x <= r.1).then_some(r.2)
+        } else {
+            let i = self.v6.partition_point(|r| r.0 <= k);
+            let r = self.v6.get(i.checked_sub(1)?)?;
+            (k <= r.1).then_some(r.2)
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.v4.len() + self.v6.len()
+    }
+}
+
+/// Collapses overlapping ranges, each with a (precedence, source) value, so
+/// that every point keeps the highest precedence covering it.
+fn sweep(ranges: Vec<(u128, u128, u32)>) -> Vec<(u128, u128, u32)> {
+    // Boundary events: (position, +1 open / -1 close, value).
+    let mut ev: Vec<(u128, i8, u32)> = Vec::with_capacity(ranges.len() * 2);
+    for (a, b, v) in ranges {
+        ev.push((a, 1, v));
+        if b < u128::MAX {
+            ev.push((b + 1, -1, v));
+        }
+    }
+    ev.sort_unstable_by_key(|e| (e.0, e.1));
+    let mut active: BTreeMap<u32, u32> = BTreeMap::new();
+    let mut out: Vec<(u128, u128, u32)> = vec![];
+    let mut i = 0;
+    let mut open_at: Option<(u128, u32)> = None;
+    while i < ev.len() {
+        let pos = ev[i].0;
+        while i < ev.len() && ev[i].0 == pos {
+            let (_, d, v) = ev[i];
+            let c = active.entry(v).or_insert(0);
+            if d > 0 {
+                *c += 1;
+            } else {
+                *c -= 1;
+                if *c == 0 {
+                    active.remove(&v);
+                }
+            }
+            i += 1;
+        }
+        let top = active.keys().next_back().copied();
+        match (open_at, top) {
+            (Some((start, v)), Some(t)) if v == t => open_at = Some((start, v)),
+            (prev, t) => {
+                if let Some((start, v)) = prev {
+                    out.push((start, pos - 1, v));
+                }
+                open_at = t.map(|t| (pos, t));
+            }
+        }
+    }
+    if let Some((start, v)) = open_at {
+        out.push((start, u128::MAX, v));
+    }
+    out
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct Strings {
+    orgs: HashMap<u32, String>,
+    countries: Vec<String>,
+    sources: Vec<String>,
+    vpn_asns: HashSet<u32>,
+    datacenter_asns: HashSet<u32>,
+}
+
+/// The compiled index.
+#[derive(Default)]
+pub struct IpIndex {
+    asn: Layer,
+    country: Layer,
+    kind: Layer,
+    s: Strings,
+}
+
+#[derive(Deserialize)]
+struct MmdbRecord {
+    autonomous_system_number: Option<u32>,
+    autonomous_system_organization: Option<String>,
+    country_code: Option<String>,
+    country: Option<NestedCountry>,
+}
+#[derive(Deserialize)]
+struct NestedCountry {
+    iso_code: Option<String>,
+}
+
+fn mmdb_ranges(path: &Path, mut f: impl FnMut(u128, u128, MmdbRecord)) -> Result<(), String> {
+    let reader =
+        maxminddb::Reader::open_readfile(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    for item in reader
+        .networks(Default::default())
+        .map_err(|e| e.to_string())?
+    {
+        let item = item.map_err(|e| e.to_string())?;
+        let Some(rec) = item.decode::<MmdbRecord>().map_err(|e| e.to_string())? else {
+            continue;
+        };
+        let net = item.network().map_err(|e| e.to_string())?;
+        let Some((a, b)) = parse_cidr(&format!("{}/{}", net.network(), net.prefix())) else {
+            continue;
+        };
+        // IPv4 networks can appear inside ::/96 of an IPv6 database.
+        let (a, b) = if a >> 32 == 0 && b >> 32 == 0 && net.prefix() >= 96 {
+            (v4_key(a as u32), v4_key(b as u32))
+        } else {
+            (a, b)
+        };
+        f(a, b, rec);
+    }
+    Ok(())
+}
+
+/// Lists read into the kind layer: (file name, kind, source label).
+const KIND_LISTS: &[(&str, IpKind, &str)] = &[
+    ("tor_exit_relays_latest.csv", IpKind::Tor, "tor-exit"),
+    ("protonvpn_ipv4_merged.txt", IpKind::Vpn, "protonvpn"),
+    (
+        "apple-proxy_ipv4_merged.txt",
+        IpKind::Vpn,
+        "icloud-private-relay",
+    ),
+    (
+        "apple-proxy_ipv6_merged.txt",
+        IpKind::Vpn,
+        "icloud-private-relay",
+    ),
+    ("output_vpn_ipv4.txt", IpKind::Vpn, "x4bnet-vpn"),
+    ("output_vpn_ipv6.txt", IpKind::Vpn, "x4bnet-vpn"),
+    ("amazon_ipv4_merged.txt", IpKind::Cloud, "amazon"),
+    ("amazon_ipv6_merged.txt", IpKind::Cloud, "amazon"),
+    ("google_ipv4_merged.txt", IpKind::Cloud, "google"),
+    ("google_ipv6_merged.txt", IpKind::Cloud, "google"),
+    ("microsoft_ipv4_merged.txt", IpKind::Cloud, "microsoft"),
+    ("microsoft_ipv6_merged.txt", IpKind::Cloud, "microsoft"),
+    ("oracle_ipv4_merged.txt", IpKind::Cloud, "oracle"),
+    (
+        "digitalocean_ipv4_merged.txt",
+        IpKind::Cloud,
+        "digitalocean",
+    ),
+    (
+        "digitalocean_ipv6_merged.txt",
+        IpKind::Cloud,
+        "digitalocean",
+    ),
+    ("linode_ipv4_merged.txt", IpKind::Cloud, "linode"),
+    ("linode_ipv6_merged.txt", IpKind::Cloud, "linode"),
+    ("vultr_ipv4_merged.txt", IpKind::Cloud, "vultr"),
+    ("vultr_ipv6_merged.txt", IpKind::Cloud, "vultr"),
+    ("cloudflare_ipv4_merged.txt", IpKind::Cloud, "cloudflare"),
+    ("cloudflare_ipv6_merged.txt", IpKind::Cloud, "cloudflare"),
+    (
+        "output_datacenter_ipv4.txt",
+        IpKind::Datacenter,
+        "x4bnet-datacenter",
+    ),
+    (
+        "output_datacenter_ipv6.txt",
+        IpKind::Datacenter,
+        "x4bnet-datacenter",
+    ),
+];
+
+fn asn_list(path: &Path) -> HashSet<u32> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            l.split('#')
+                .next()?
+                .trim()
+                .strip_prefix("AS")?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .collect()
+}
+
+impl IpIndex {
+    /// Builds the index from installed pack directories (any may be absent).
+    pub fn build(
+        asn_dir: Option<&Path>,
+        country_dir: Option<&Path>,
+        vpn_dir: Option<&Path>,
+    ) -> Result<IpIndex, String> {
+        let mut s = Strings::default();
+        let mut asn = vec![];
+        if let Some(d) = asn_dir {
+            mmdb_ranges(&d.join("iptoasn-asn.mmdb"), |a, b, r| {
+                if let Some(n) = r.autonomous_system_number.filter(|&n| n != 0) {
+                    if let Some(org) = r.autonomous_system_organization {
+                        s.orgs.entry(n).or_insert(org);
+                    }
+                    asn.push((a, b, n));
+                }
+            })?;
+        }
+        let mut country = vec![];
+        if let Some(d) = country_dir {
+            let mut codes: HashMap<String, u32> = HashMap::new();
+            // The first database that exists wins for a given range; the
+            // second fills gaps (sweep keeps the higher-precedence value).
+            for (prec, file) in [
+                (2u32, "geo-whois-asn-country.mmdb"),
+                (1, "iptoasn-country.mmdb"),
+            ] {
+                let p = d.join(file);
+                if !p.exists() {
+                    continue;
+                }
+                mmdb_ranges(&p, |a, b, r| {
+                    if let Some(cc) = r
+                        .country_code
+                        .or(r.country.and_then(|c| c.iso_code))
+                        .filter(|c| c.len() == 2)
+                    {
+                        let next = codes.len() as u32;
+                        let id = *codes.entry(cc.to_ascii_uppercase()).or_insert(next);
+                        country.push((a, b, prec << 16 | id));
+                    }
+                })?;
+            }
+            s.countries = vec![String::new(); codes.len()];
+            for (c, id) in codes {
+                s.countries[id as usize] = c;
+            }
+        }
+        let mut kind = vec![];
+        if let Some(d) = vpn_dir {
+            for (file, k, source) in KIND_LISTS {
+                let p = d.join(file);
+                let Ok(text) = std::fs::read_to_string(&p) else {
+                    continue;
+                };
+                let sid = match s.sources.iter().position(|x| x == source) {
+                    Some(i) => i,
+                    None => {
+                        s.sources.push(source.to_string());
+                        s.sources.len() - 1
+                    }
+                } as u32;
+                for line in text.lines() {
+                    // Tor CSV: fingerprint, ipaddr, port
+                    let field = if file.ends_with(".csv") {
+                        line.split(',').nth(1).unwrap_or("")
+                    } else {
+                        line
+                    };
+                    if let Some((a, b)) = parse_cidr(field.split('#').next().unwrap_or("")) {
+                        kind.push((a, b, (*k as u32) << 16 | sid));
+                    }
+                }
+            }
+            s.vpn_asns = asn_list(&d.join("input_vpn_ASN.txt"));
+            s.datacenter_asns = asn_list(&d.join("input_datacenter_ASN.txt"));
+        }
+        let country = sweep(country)
+            .into_iter()
+            .map(|(a, b, v)| (a, b, v & 0xffff))
+            .collect();
+        Ok(IpIndex {
+            asn: Layer::from_ranges(sweep_first(asn)),
+            country: Layer::from_ranges(country),
+            kind: Layer::from_ranges(sweep(kind)),
+            s,
+        })
+    }
+
+    pub fn lookup(&self, ip: IpAddr) -> IpFacts<'_> {
+        let k = key(ip);
+        let asn = self.asn.find(k);
+        let country = self
+            .country
+            .find(k)
+            .map(|c| self.s.countries[c as usize].as_str());
+        let (mut kind, mut source) = match self.kind.find(k) {
+            Some(v) => (
+                IpKind::from_u8((v >> 16) as u8),
+                self.s
+                    .sources
+                    .get((v & 0xffff) as usize)
+                    .map(String::as_str),
+            ),
+            None => (IpKind::Unknown, None),
+        };
+        if let Some(n) = asn {
+            if kind < IpKind::Vpn && self.s.vpn_asns.contains(&n) {
+                (kind, source) = (IpKind::Vpn, Some("vpn-asn"));
+            } else if kind < IpKind::Datacenter && self.s.datacenter_asns.contains(&n) {
+                (kind, source) = (IpKind::Datacenter, Some("datacenter-asn"));
+            }
+        }
+        IpFacts {
+            asn,
+            org: asn.and_then(|n| self.s.orgs.get(&n)).map(String::as_str),
+            country,
+            kind,
+            source,
+        }
+    }
+
+    /// Range counts per layer, for `data status`.
+    pub fn sizes(&self) -> (usize, usize, usize) {
+        (self.asn.len(), self.country.len(), self.kind.len())
+    }
+
+    pub fn save(&self, path: &Path) -> io::Result<()> {
+        let tmp = path.with_extension("tmp");
+        let mut w = io::BufWriter::new(std::fs::File::create(&tmp)?);
+        w.write_all(b"UNMASKIP1")?;
+        for l in [&self.asn, &self.country, &self.kind] {
+            w.write_all(&(l.v4.len() as u64).to_le_bytes())?;
+            for &(a, b, v) in &l.v4 {
+                w.write_all(&a.to_le_bytes())?;
+                w.write_all(&b.to_le_bytes())?;
+                w.write_all(&v.to_le_bytes())?;
+            }
+            w.write_all(&(l.v6.len() as u64).to_le_bytes())?;
+            for &(a, b, v) in &l.v6 {
+                w.write_all(&a.to_le_bytes())?;
+                w.write_all(&b.to_le_bytes())?;
+                w.write_all(&v.to_le_bytes())?;
+            }
+        }
+        serde_json::to_writer(&mut w, &self.s)?;
+        w.flush()?;
+        drop(w);
+        std::fs::rename(tmp, path)
+    }
+
+    pub fn load(path: &Path) -> io::Result<IpIndex> {
+        let mut buf = vec![];
+        std::fs::File::open(path)?.read_to_end(&mut buf)?;
+        let bad = || io::Error::new(io::ErrorKind::InvalidData, "not an unmask IP index");
+        let mut r = buf.strip_prefix(b"UNMASKIP1").ok_or_else(bad)?;
+        fn take<'a>(r: &mut &'a [u8], n: usize) -> io::Result<&'a [u8]> {
+            if r.len() < n {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "truncated IP index",
+                ));
+            }
+            let (a, b) = r.split_at(n);
+            *r = b;
+            Ok(a)
+        }
+        let u64_ = |r: &mut &[u8]| -> io::Result<u64> {
+            Ok(u64::from_le_bytes(take(r, 8)?.try_into().unwrap()))
+        };
+        let mut layers = vec![];
+        for _ in 0..3 {
+            let n4 = u64_(&mut r)? as usize;
+            let raw = take(&mut r, n4.checked_mul(12).ok_or_else(bad)?)?;
+            let v4 = raw
+                .chunks_exact(12)
+                .map(|c| {
+                    (
+                        u32::from_le_bytes(c[0..4].try_into().unwrap()),
+                        u32::from_le_bytes(c[4..8].try_into().unwrap()),
+                        u32::from_le_bytes(c[8..12].try_into().unwrap()),
+                    )
+                })
+                .collect();
+            let n6 = u64_(&mut r)? as usize;
+            let raw = take(&mut r, n6.checked_mul(36).ok_or_else(bad)?)?;
+            let v6 = raw
+                .chunks_exact(36)
+                .map(|c| {
+                    (
+                        u128::from_le_bytes(c[0..16].try_into().unwrap()),
+                        u128::from_le_bytes(c[16..32].try_into().unwrap()),
+                        u32::from_le_bytes(c[32..36].try_into().unwrap()),
+                    )
+                })
+                .collect();
+            layers.push(Layer { v4, v6 });
+        }
+        let s: Strings =
+            serde_json::from_slice(r).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        let kind = layers.pop().unwrap();
+        let country = layers.pop().unwrap();
+        let asn = layers.pop().unwrap();
+        Ok(IpIndex {
+            asn,
+            country,
+            kind,
+            s,
+        })
+    }
+}
+
+/// Non-overlapping ASN ranges: where databases overlap (they should not),
+/// the narrower, later range is kept by the sweep's tie-break on value.
+fn sweep_first(mut ranges: Vec<(u128, u128, u32)>) -> Vec<(u128, u128, u32)> {
+    ranges.sort_unstable();
+    let mut out: Vec<(u128, u128, u32)> = Vec::with_capacity(ranges.len());
+    for (a, b, v) in ranges {
+        match out.last_mut() {
+            Some(last) if a <= last.1 => {
+                // Overlap: keep the earlier range and drop the overlapping
+                // part of this one (mmdb networks never overlap; lists may).
+                if b > last.1 {
+                    let start = last.1 + 1;
+                    out.push((start, b, v));
+                }
+            }
+            _ => out.push((a, b, v)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_parsing() {
+        assert_eq!(
+            parse_cidr("10.0.0.0/8").unwrap(),
+            (
+                key("10.0.0.0".parse().unwrap()),
+                key("10.255.255.255".parse().unwrap())
+            )
+        );
+        assert_eq!(
+            parse_cidr("2001:db8::/32").unwrap().0,
+            u128::from("2001:db8::".parse::<std::net::Ipv6Addr>().unwrap())
+        );
+        assert!(parse_cidr("10.0.0.0/33").is_none());
+        assert!(parse_cidr("nonsense").is_none());
+        assert_eq!(
+            key("::ffff:1.2.3.4".parse().unwrap()),
+            key("1.2.3.4".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn sweep_keeps_highest_precedence() {
+        let r = |a: &str| key(a.parse().unwrap());
+        let (a, b) = parse_cidr("10.0.0.0/8").unwrap();
+        let (c, d) = parse_cidr("10.1.0.0/16").unwrap();
+        let out = sweep(vec![(a, b, 1 << 16), (c, d, 4 << 16 | 1)]);
+        let l = Layer::from_ranges(out);
+        assert_eq!(l.find(r("10.0.0.1")), Some(1 << 16));
+        assert_eq!(l.find(r("10.1.2.3")), Some(4 << 16 | 1));
+        assert_eq!(l.find(r("10.2.0.0")), Some(1 << 16));
+        assert_eq!(l.find(r("11.0.0.0")), None);
+        assert_eq!(l.find(r("9.255.255.255")), None);
+    }
+}

@@ -1,0 +1,78 @@
+//! Reference intelligence: facts the user's own records do not carry.
+//!
+//! Data packs (IP→ASN, IP→country, VPN/cloud/datacenter/Tor ranges, the
+//! LOLRMM remote-access catalogue, IP-KVM USB identities) are installed into
+//! a data directory ([`store`]) from their public upstream sources or a
+//! local mirror, each with a manifest (source, licence, build date, sha256,
+//! record count). [`Intel::load`] opens what is installed and answers the
+//! detectors' questions through one interface:
+//! `ip → {asn, org, country, kind, source}`, process/path → remote tool,
+//! USB ids + strings → device class. Detectors read these facts only
+//! through this crate.
+
+pub mod ip;
+pub mod packs;
+pub mod rmm;
+pub mod store;
+pub mod usb;
+
+use std::path::Path;
+
+/// Everything installed, loaded once per run.
+pub struct Intel {
+    pub ip: Option<ip::IpIndex>,
+    pub rmm: Option<rmm::RmmIndex>,
+    pub usb: Option<usb::UsbIndex>,
+    /// What is missing, with how to install it.
+    pub missing: Vec<String>,
+}
+
+/// The compiled IP index inside a data directory.
+pub fn ip_index_path(data: &Path) -> std::path::PathBuf {
+    data.join("index").join("ip.bin")
+}
+
+/// Rebuilds the IP index from the installed ip-asn, ip-country and vpn
+/// packs (called after an install).
+pub fn rebuild_ip_index(data: &Path) -> Result<(usize, usize, usize), String> {
+    let dir = |p: &str| store::current(data, p).map(|(d, _)| d);
+    let (a, c, v) = (dir("ip-asn"), dir("ip-country"), dir("vpn"));
+    if a.is_none() && c.is_none() && v.is_none() {
+        return Ok((0, 0, 0));
+    }
+    let index = ip::IpIndex::build(a.as_deref(), c.as_deref(), v.as_deref())?;
+    let path = ip_index_path(data);
+    std::fs::create_dir_all(path.parent().unwrap()).map_err(|e| e.to_string())?;
+    index.save(&path).map_err(|e| e.to_string())?;
+    Ok(index.sizes())
+}
+
+impl Intel {
+    pub fn load(data: &Path) -> Intel {
+        let mut missing = vec![];
+        let hint = |p: &str| {
+            format!("data pack '{p}' is not installed (run `unmask data install --only {p}`)")
+        };
+        let ip = match ip::IpIndex::load(&ip_index_path(data)) {
+            Ok(ix) => Some(ix),
+            Err(_) => {
+                missing.push(hint("ip-asn ip-country vpn"));
+                None
+            }
+        };
+        let rmm = store::current(data, "rmm").and_then(|(d, _)| rmm::RmmIndex::load(&d).ok());
+        if rmm.is_none() {
+            missing.push(hint("rmm"));
+        }
+        let usb = store::current(data, "usb").and_then(|(d, _)| usb::UsbIndex::load(&d).ok());
+        if usb.is_none() {
+            missing.push(hint("usb"));
+        }
+        Intel {
+            ip,
+            rmm,
+            usb,
+            missing,
+        }
+    }
+}

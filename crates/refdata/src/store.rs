@@ -1,0 +1,273 @@
+//! The data directory: versioned packs, each with a manifest, replaced
+//! atomically.
+//!
+//! ```text
+//! DATA/packs/<name>/<version>/{files…, manifest.json}
+//! DATA/packs/<name>/current            (the installed version's name)
+//! DATA/index/ip.bin                    (compiled from the ip and vpn packs)
+//! ```
+//!
+//! An install stages a new version beside the old one, verifies every file
+//! (sha256, and that it parses: an mmdb opens, a list yields records), and
+//! only then points `current` at it with an atomic rename. A failed or
+//! interrupted install leaves the previous version in use.
+
+use crate::packs::{PACKS, Pack};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use unmask_model::Timestamp;
+
+/// `UNMASK_DATA_DIR`, else `$XDG_DATA_HOME/unmask`, else
+/// `~/.local/share/unmask`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("UNMASK_DATA_DIR") {
+        return d.into();
+    }
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return Path::new(&d).join("unmask");
+    }
+    let home = std::env::var_os("HOME").unwrap_or_else(|| ".".into());
+    Path::new(&home).join(".local/share/unmask")
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FileEntry {
+    pub name: String,
+    pub source: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub records: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub pack: String,
+    pub version: String,
+    pub licence: String,
+    pub installed_at: String,
+    /// When the data was built upstream (the newest file's modification
+    /// time in the source, lacking a better statement).
+    pub built_at: String,
+    pub files: Vec<FileEntry>,
+}
+
+impl Manifest {
+    pub fn records(&self) -> u64 {
+        self.files.iter().map(|f| f.records).sum()
+    }
+}
+
+pub fn pack_dir(data: &Path, pack: &str) -> PathBuf {
+    data.join("packs").join(pack)
+}
+
+/// The installed version of a pack, if any.
+pub fn current(data: &Path, pack: &str) -> Option<(PathBuf, Manifest)> {
+    let dir = pack_dir(data, pack);
+    let version = std::fs::read_to_string(dir.join("current")).ok()?;
+    let vdir = dir.join(version.trim());
+    let m: Manifest =
+        serde_json::from_slice(&std::fs::read(vdir.join("manifest.json")).ok()?).ok()?;
+    Some((vdir, m))
+}
+
+fn sha256_file(p: &Path) -> io::Result<(String, u64)> {
+    let mut f = std::fs::File::open(p)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut n = 0u64;
+    loop {
+        let k = f.read(&mut buf)?;
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+        n += k as u64;
+    }
+    let digest = h.finalize();
+    Ok((digest.iter().map(|b| format!("{b:02x}")).collect(), n))
+}
+
+/// Checks that a file is what its name says and counts its records.
+fn verify(path: &Path) -> Result<u64, String> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name.ends_with(".mmdb") {
+        let r = maxminddb::Reader::open_readfile(path)
+            .map_err(|e| format!("{name} is not a MaxMind DB: {e}"))?;
+        return Ok(r.metadata().node_count as u64);
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{name} is not text: {e}"))?;
+    let records = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .count() as u64;
+    if name.ends_with(".csv") {
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        for (i, row) in r.records().enumerate() {
+            row.map_err(|e| format!("{name} row {}: {e}", i + 2))?;
+        }
+        return Ok(records.saturating_sub(1));
+    }
+    // Range lists: every line must be an address or a CIDR (or an ASN).
+    for (i, l) in text.lines().enumerate() {
+        let l = l.split('#').next().unwrap_or("").trim();
+        if l.is_empty() {
+            continue;
+        }
+        let ok = l.starts_with("AS") || crate::ip::parse_cidr(l).is_some();
+        if !ok {
+            return Err(format!(
+                "{name} line {}: {l:?} is neither a CIDR nor an ASN",
+                i + 1
+            ));
+        }
+    }
+    Ok(records)
+}
+
+fn now_rfc3339() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    Timestamp(ms).to_string()
+}
+
+/// Installs one pack from a local mirror directory.
+pub fn install_from_dir(data: &Path, pack: &Pack, mirror: &Path) -> Result<Manifest, String> {
+    let dir = pack_dir(data, pack.name);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let staging = dir.join(format!(".staging-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).map_err(|e| e.to_string())?;
+    let result = (|| {
+        let mut files = vec![];
+        let mut newest = 0i64;
+        let mut combined = Sha256::new();
+        for f in pack.files {
+            let src = mirror.join(f.mirror);
+            let name = Path::new(f.mirror)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let dst = staging.join(&name);
+            std::fs::copy(&src, &dst).map_err(|e| format!("{}: {e}", src.display()))?;
+            let records = verify(&dst)?;
+            let (sha, bytes) = sha256_file(&dst).map_err(|e| e.to_string())?;
+            combined.update(sha.as_bytes());
+            if let Ok(m) = std::fs::metadata(&src).and_then(|m| m.modified()) {
+                if let Ok(d) = m.duration_since(std::time::UNIX_EPOCH) {
+                    newest = newest.max(d.as_millis() as i64);
+                }
+            }
+            files.push(FileEntry {
+                name,
+                source: if f.upstream.is_empty() {
+                    src.display().to_string()
+                } else {
+                    f.upstream.to_string()
+                },
+                sha256: sha,
+                bytes,
+                records,
+            });
+        }
+        let version: String = combined
+            .finalize()
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let manifest = Manifest {
+            pack: pack.name.into(),
+            version: version.clone(),
+            licence: pack.licence.into(),
+            installed_at: now_rfc3339(),
+            built_at: Timestamp(newest).to_string(),
+            files,
+        };
+        std::fs::write(
+            staging.join("manifest.json"),
+            serde_json::to_vec_pretty(&manifest).unwrap(),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(manifest)
+    })();
+    let manifest = match result {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    let vdir = dir.join(&manifest.version);
+    if vdir.exists() {
+        let _ = std::fs::remove_dir_all(&staging); // the same data is already installed
+    } else {
+        std::fs::rename(&staging, &vdir).map_err(|e| e.to_string())?;
+    }
+    let tmp = dir.join(".current.tmp");
+    std::fs::write(&tmp, &manifest.version).map_err(|e| e.to_string())?;
+    std::fs::rename(&tmp, dir.join("current")).map_err(|e| e.to_string())?;
+    prune(&dir, &manifest.version);
+    Ok(manifest)
+}
+
+/// Keeps the current version and one previous, removes older ones.
+fn prune(dir: &Path, keep: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut versions: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter(|e| {
+            e.file_type().is_ok_and(|t| t.is_dir())
+                && !e.file_name().to_string_lossy().starts_with('.')
+                && e.file_name() != keep
+        })
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    versions.sort();
+    versions.reverse();
+    for (_, old) in versions.into_iter().skip(1) {
+        let _ = std::fs::remove_dir_all(old);
+    }
+}
+
+/// One line of `data status`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Status {
+    pub pack: &'static str,
+    pub installed: Option<Manifest>,
+    pub age_days: Option<i64>,
+    pub stale: bool,
+}
+
+pub fn status(data: &Path) -> Vec<Status> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    PACKS
+        .iter()
+        .map(|p| {
+            let installed = current(data, p.name).map(|(_, m)| m);
+            let age_days = installed
+                .as_ref()
+                .and_then(|m| Timestamp::parse(&m.built_at).ok())
+                .map(|t| (now - t.0) / 86_400_000);
+            Status {
+                pack: p.name,
+                stale: age_days.is_some_and(|a| a > p.stale_after_days as i64),
+                installed,
+                age_days,
+            }
+        })
+        .collect()
+}
