@@ -1,6 +1,7 @@
 //! `unmask`: exposes fake remote workers — one real operator behind many
 //! hired personas — from the records a company already has.
 
+mod data;
 mod pipeline;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +53,12 @@ enum Command {
         #[arg(long)]
         generate_only: bool,
     },
+    /// Install, update and inspect reference data packs (IP, VPN, remote
+    /// tools, IP-KVM identities).
+    Data {
+        #[command(subcommand)]
+        cmd: data::DataCmd,
+    },
     /// Compare findings with ground truth (AP, precision/recall, grouping,
     /// fairness).
     Eval {
@@ -70,6 +77,14 @@ fn read_json<T: serde::de::DeserializeOwned>(p: &std::path::Path) -> Result<T, S
 }
 
 fn main() -> ExitCode {
+    // Piped into `head`, exit quietly like other Unix tools instead of
+    // panicking on a closed stdout.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any
+    // thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan {
@@ -98,6 +113,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Data { cmd } => data::run(cmd),
         Command::Demo {
             size,
             seed,

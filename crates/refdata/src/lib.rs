@@ -10,6 +10,7 @@
 //! USB ids + strings → device class. Detectors read these facts only
 //! through this crate.
 
+pub mod download;
 pub mod ip;
 pub mod packs;
 pub mod rmm;
@@ -48,6 +49,32 @@ pub fn rebuild_ip_index(data: &Path) -> Result<(usize, usize, usize), String> {
 }
 
 impl Intel {
+    /// Everything known about an IP. Without the IP packs, the country
+    /// still comes from the registries' delegation data compiled into the
+    /// binary (iptocc); ASN and kind are then unknown.
+    pub fn ip_facts(&self, ip: std::net::IpAddr) -> ip::IpFacts<'_> {
+        let registry = || match ip.to_canonical() {
+            std::net::IpAddr::V4(v4) => iptocc::country_code(v4),
+            std::net::IpAddr::V6(v6) => iptocc::country_code(v6),
+        };
+        match &self.ip {
+            Some(ix) => {
+                let mut f = ix.lookup(ip);
+                if f.country.is_none() {
+                    f.country = registry();
+                }
+                f
+            }
+            None => ip::IpFacts {
+                asn: None,
+                org: None,
+                country: registry(),
+                kind: ip::IpKind::Unknown,
+                source: None,
+            },
+        }
+    }
+
     pub fn load(data: &Path) -> Intel {
         let mut missing = vec![];
         let hint = |p: &str| {

@@ -94,9 +94,7 @@ fn sha256_file(p: &Path) -> io::Result<(String, u64)> {
 fn verify(path: &Path) -> Result<u64, String> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if name.ends_with(".mmdb") {
-        let r = maxminddb::Reader::open_readfile(path)
-            .map_err(|e| format!("{name} is not a MaxMind DB: {e}"))?;
-        return Ok(r.metadata().node_count as u64);
+        return mmdb_networks(path).map(|(n, _)| n);
     }
     let text = std::fs::read_to_string(path).map_err(|e| format!("{name} is not text: {e}"))?;
     let records = text
@@ -130,6 +128,22 @@ fn verify(path: &Path) -> Result<u64, String> {
     Ok(records)
 }
 
+/// The number of networks in a MaxMind DB, and when it was built.
+fn mmdb_networks(path: &Path) -> Result<(u64, i64), String> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let r = maxminddb::Reader::open_readfile(path)
+        .map_err(|e| format!("{name} is not a MaxMind DB: {e}"))?;
+    let mut n = 0u64;
+    for item in r
+        .networks(Default::default())
+        .map_err(|e| format!("{name}: {e}"))?
+    {
+        item.map_err(|e| format!("{name} is corrupt: {e}"))?;
+        n += 1;
+    }
+    Ok((n, r.metadata().build_epoch as i64 * 1000))
+}
+
 fn now_rfc3339() -> String {
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -138,8 +152,18 @@ fn now_rfc3339() -> String {
     Timestamp(ms).to_string()
 }
 
-/// Installs one pack from a local mirror directory.
-pub fn install_from_dir(data: &Path, pack: &Pack, mirror: &Path) -> Result<Manifest, String> {
+/// Where a pack's files come from.
+pub enum Source<'a> {
+    /// A local mirror laid out like `shared/data`.
+    Dir(&'a Path),
+    /// A mirror served over HTTP(S), laid out the same way.
+    Url(&'a str),
+    /// Each file's public upstream location.
+    Upstream,
+}
+
+/// Installs one pack: fetch every file, verify, then switch atomically.
+pub fn install(data: &Path, pack: &Pack, from: &Source) -> Result<Manifest, String> {
     let dir = pack_dir(data, pack.name);
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let staging = dir.join(format!(".staging-{}", std::process::id()));
@@ -150,29 +174,76 @@ pub fn install_from_dir(data: &Path, pack: &Pack, mirror: &Path) -> Result<Manif
         let mut newest = 0i64;
         let mut combined = Sha256::new();
         for f in pack.files {
-            let src = mirror.join(f.mirror);
             let name = Path::new(f.mirror)
                 .file_name()
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
             let dst = staging.join(&name);
-            std::fs::copy(&src, &dst).map_err(|e| format!("{}: {e}", src.display()))?;
+            let (source, modified) = match from {
+                Source::Dir(mirror) => {
+                    let src = mirror.join(f.mirror);
+                    std::fs::copy(&src, &dst).map_err(|e| format!("{}: {e}", src.display()))?;
+                    let m = std::fs::metadata(&src).and_then(|m| m.modified()).ok();
+                    (
+                        if f.upstream.is_empty() {
+                            src.display().to_string()
+                        } else {
+                            f.upstream.to_string()
+                        },
+                        m,
+                    )
+                }
+                Source::Url(base) => {
+                    let url = format!("{}/{}", base.trim_end_matches('/'), f.mirror);
+                    crate::download::fetch(
+                        &url,
+                        &data.join("downloads").join(pack.name).join(&name),
+                        &dst,
+                    )?;
+                    (url, None)
+                }
+                Source::Upstream => {
+                    if f.upstream.is_empty() {
+                        return Err(format!(
+                            "{} has no public upstream file; install it with --from a mirror",
+                            f.mirror
+                        ));
+                    }
+                    crate::download::fetch(
+                        f.upstream,
+                        &data.join("downloads").join(pack.name).join(&name),
+                        &dst,
+                    )?;
+                    (f.upstream.to_string(), None)
+                }
+            };
             let records = verify(&dst)?;
             let (sha, bytes) = sha256_file(&dst).map_err(|e| e.to_string())?;
             combined.update(sha.as_bytes());
-            if let Ok(m) = std::fs::metadata(&src).and_then(|m| m.modified()) {
-                if let Ok(d) = m.duration_since(std::time::UNIX_EPOCH) {
-                    newest = newest.max(d.as_millis() as i64);
+            // A MaxMind DB says when it was built; other files have only
+            // their modification time.
+            if name.ends_with(".mmdb") {
+                if let Ok((_, built)) = mmdb_networks(&dst) {
+                    newest = newest.max(built);
+                    files.push(FileEntry {
+                        name,
+                        source,
+                        sha256: sha,
+                        bytes,
+                        records,
+                    });
+                    continue;
                 }
+            }
+            let modified =
+                modified.or_else(|| std::fs::metadata(&dst).and_then(|m| m.modified()).ok());
+            if let Some(d) = modified.and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()) {
+                newest = newest.max(d.as_millis() as i64);
             }
             files.push(FileEntry {
                 name,
-                source: if f.upstream.is_empty() {
-                    src.display().to_string()
-                } else {
-                    f.upstream.to_string()
-                },
+                source,
                 sha256: sha,
                 bytes,
                 records,
