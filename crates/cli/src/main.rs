@@ -34,6 +34,9 @@ enum Command {
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+        /// Where reference data packs are installed (default: see `unmask data status`).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
     /// Generate a realistic workspace with known answers, scan it and
     /// evaluate the findings.
@@ -52,6 +55,9 @@ enum Command {
         /// Only write the workspace and truth; do not scan.
         #[arg(long)]
         generate_only: bool,
+        /// Where reference data packs are installed.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
     /// Install, update and inspect reference data packs (IP, VPN, remote
     /// tools, IP-KVM identities).
@@ -92,11 +98,18 @@ fn main() -> ExitCode {
             out,
             max_record_bytes,
             quiet,
+            data_dir,
         } => {
             if !dir.is_dir() {
                 Err(format!("{} is not a directory", dir.display()))
             } else {
-                match pipeline::scan(&dir, &out, max_record_bytes, quiet) {
+                match pipeline::scan(
+                    &dir,
+                    &out,
+                    max_record_bytes,
+                    quiet,
+                    &data_dir.unwrap_or_else(unmask_refdata::store::default_data_dir),
+                ) {
                     Ok(o) => {
                         pipeline::print_summary(&o, &out);
                         if o.summary.accepted() == 0 {
@@ -120,7 +133,15 @@ fn main() -> ExitCode {
             events,
             out,
             generate_only,
-        } => demo(size, seed, events, &out, generate_only),
+            data_dir,
+        } => demo(
+            size,
+            seed,
+            events,
+            &out,
+            generate_only,
+            &data_dir.unwrap_or_else(unmask_refdata::store::default_data_dir),
+        ),
         Command::Eval {
             truth,
             findings,
@@ -155,6 +176,7 @@ fn demo(
     events: Option<u64>,
     out: &std::path::Path,
     generate_only: bool,
+    data_dir: &std::path::Path,
 ) -> Result<(), String> {
     let t = std::time::Instant::now();
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
@@ -183,6 +205,7 @@ fn demo(
         out,
         unmask_ingest::DEFAULT_MAX_RECORD_BYTES,
         false,
+        data_dir,
     )
     .map_err(|e| format!("scan failed: {e}"))?;
     pipeline::print_summary(&o, out);

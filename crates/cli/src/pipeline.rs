@@ -48,6 +48,7 @@ pub fn scan(
     out: &Path,
     max_record_bytes: usize,
     quiet: bool,
+    data_dir: &Path,
 ) -> std::io::Result<ScanOutcome> {
     std::fs::create_dir_all(out)?;
     let mut timings = vec![];
@@ -98,7 +99,8 @@ pub fn scan(
     let actors = unmask_resolve::resolve(&graph);
     timings.push(("resolve", t.elapsed().as_secs_f64()));
     let t = Instant::now();
-    let signals = unmask_detect::detect(&graph, &actors);
+    let intel = unmask_refdata::Intel::load(data_dir);
+    let signals = unmask_detect::detect(&graph, &actors, &intel);
     timings.push(("detect", t.elapsed().as_secs_f64()));
     let t = Instant::now();
     let now = unmask_model::Timestamp(
@@ -143,7 +145,12 @@ pub fn scan(
             notes.push(format!("no {kind} input in the workspace"));
         }
     }
-    notes.push("detectors that need reference data (VPN/datacenter ranges, remote-access tools, IP-KVM identities, sanctions lists) are not part of this version; see the README's roadmap".into());
+    let loaded = [intel.ip.is_some(), intel.rmm.is_some(), intel.usb.is_some()];
+    for (&(packs, what), ok) in unmask_detect::NEEDS_DATA.iter().zip(loaded) {
+        if !ok {
+            notes.push(format!("skipped {what}: reference data pack(s) {packs} not installed in {} — run `unmask data install --only {packs}`", data_dir.display()));
+        }
+    }
     let events = summary.accepted_of(&["okta", "auth", "osquery"]);
     findings.run = Some(RunSummary {
         files: summary.files.len() as u64,

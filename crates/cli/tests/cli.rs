@@ -298,3 +298,100 @@ fn demo_is_reproducible_from_its_seed() {
         );
     }
 }
+
+#[test]
+fn missing_reference_data_is_named_in_the_run_and_installed_data_feeds_detectors() {
+    let (d, stdout) = demo();
+    assert!(
+        stdout.contains("skipped IP-KVMs and mouse jigglers")
+            && stdout.contains("unmask data install --only usb"),
+        "{stdout}"
+    );
+    let html = std::fs::read_to_string(d.path().join("report.html")).unwrap();
+    assert!(
+        html.contains("skipped network detectors"),
+        "the report shows what was skipped"
+    );
+
+    let data = tempfile::tempdir().unwrap();
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    let o = unmask(&[
+        "data",
+        "install",
+        "--from",
+        shared.to_str().unwrap(),
+        "--data-dir",
+        data.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let status = unmask(&[
+        "data",
+        "status",
+        "--data-dir",
+        data.path().to_str().unwrap(),
+    ]);
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        status.contains("ip-asn") && !status.contains("not installed"),
+        "{status}"
+    );
+
+    let out = tempfile::tempdir().unwrap();
+    let o = unmask(&[
+        "scan",
+        d.path().join("workspace").to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "-q",
+        "--data-dir",
+        data.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("skipped"),
+        "nothing skipped with every pack installed"
+    );
+    let f = read(&out.path().join("findings.json"));
+    let truth = read(&d.path().join("truth.json"));
+    let fraud_devices: HashSet<&str> = truth["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["fraud"] == true)
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    let with = |sig: &str| -> Vec<&str> {
+        f["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| {
+                x["signals"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s["id"] == sig)
+            })
+            .map(|x| x["id"].as_str().unwrap())
+            .collect()
+    };
+    let kvm = with("ip_kvm");
+    assert!(
+        !kvm.is_empty() && kvm.iter().all(|id| fraud_devices.contains(id)),
+        "IP-KVMs are found, only on farm laptops: {kvm:?}"
+    );
+    assert!(!with("remote_access_tool").is_empty());
+    let lookup = unmask(&[
+        "data",
+        "lookup",
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--ip",
+        "86.130.1.1",
+    ]);
+    let v: Value = serde_json::from_slice(&lookup.stdout).unwrap();
+    assert_eq!(
+        (v["country"].as_str(), v["asn"].as_u64(), v["kind"].as_str()),
+        (Some("GB"), Some(2856), Some("unknown"))
+    );
+}

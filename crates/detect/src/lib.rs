@@ -10,12 +10,17 @@
 //! Detectors here: shared identifiers across different names
 //! ([`shared`]), references that are other applicants ([`references`]),
 //! laptops shipped away from the worker to an address that receives other
-//! laptops ([`laptops`]), and one login IP for several workers ([`logins`]).
+//! laptops ([`laptops`]), one login IP for several workers ([`logins`]),
+//! and — through the reference-data layer, never files of their own —
+//! anonymising networks ([`network`]) and IP-KVMs, jigglers and remote
+//! tools on company laptops ([`endpoint`]).
 //! No detector reads a name's origin or language: names are only compared
 //! for equality, to tell "another person" from "the same person again".
 
+pub mod endpoint;
 pub mod laptops;
 pub mod logins;
+pub mod network;
 pub mod references;
 pub mod shared;
 
@@ -66,6 +71,16 @@ pub mod weights {
     pub const ASKS_TO_SHIP_ELSEWHERE: f64 = 0.8;
     pub const FARM_ADDRESS: f64 = 2.0;
     pub const SHARED_LOGIN_IP: f64 = 2.0;
+    pub const TOR_IP: f64 = 1.5;
+    pub const VPN_IP: f64 = 1.0;
+    pub const PRIVATE_RELAY_IP: f64 = 0.3;
+    pub const DATACENTER_IP: f64 = 0.8;
+    pub const CLOUD_IP: f64 = 0.6;
+    pub const IP_KVM: f64 = 3.0;
+    pub const IP_KVM_WEAK: f64 = 1.0;
+    pub const MOUSE_JIGGLER: f64 = 1.0;
+    pub const REMOTE_TOOL: f64 = 1.0;
+    pub const REMOTE_TOOLS_SEVERAL: f64 = 1.5;
 }
 
 /// Weight of a value shared by `n` units (n ≥ 2).
@@ -120,9 +135,28 @@ pub fn different_people(g: &IdentityGraph, a: PersonaId, b: PersonaId) -> bool {
     !(dob && na.given_or_first() == nb.given_or_first())
 }
 
+/// Detectors that read reference data, the pack each needs, and what they
+/// look for — for the run's notes when a pack is missing.
+pub const NEEDS_DATA: &[(&str, &str)] = &[
+    (
+        "ip-asn ip-country vpn",
+        "network detectors (tor_ip, vpn_ip, datacenter_ip, cloud_ip)",
+    ),
+    (
+        "rmm",
+        "remote-access tools on company laptops (remote_access_tool)",
+    ),
+    (
+        "usb",
+        "IP-KVMs and mouse jigglers on the USB bus (ip_kvm, mouse_jiggler)",
+    ),
+];
+
 /// Runs every detector.
-pub fn detect(g: &IdentityGraph, actors: &Actors) -> Vec<Signal> {
+pub fn detect(g: &IdentityGraph, actors: &Actors, intel: &unmask_refdata::Intel) -> Vec<Signal> {
     let mut out = vec![];
+    network::detect(g, intel, &mut out);
+    endpoint::detect(g, intel, &mut out);
     shared::detect(g, actors, &mut out);
     references::detect(g, actors, &mut out);
     laptops::detect(g, &mut out);

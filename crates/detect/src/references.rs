@@ -82,13 +82,14 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
         }
         if by_contact.is_empty() {
             if let Some(n) = &r.name {
-                if let Some(owners) = name_owners.get(n.key.as_str()) {
+                // A common name matches strangers: only a rare one counts
+                // (checked before comparing, so common names cost nothing).
+                if let Some(owners) = name_owners.get(n.key.as_str()).filter(|o| o.len() <= 2) {
                     let owners: Vec<PersonaId> = owners
                         .iter()
                         .copied()
                         .filter(|&o| o != giver && different_people(g, giver, o))
                         .collect();
-                    // A common name matches strangers: only a rare one counts.
                     if owners.len() == 1 {
                         for &o in &owners {
                             vouches.insert((giver, o));

@@ -75,7 +75,11 @@ impl World {
     fn run(self) -> (IdentityGraph, Vec<Signal>) {
         let (g, _) = self.b.finish();
         let actors = unmask_resolve::resolve(&g);
-        let s = detect(&g, &actors);
+        let s = detect(
+            &g,
+            &actors,
+            &unmask_refdata::Intel::load(std::path::Path::new("/nonexistent")),
+        );
         (g, s)
     }
 }

@@ -1,0 +1,115 @@
+//! Endpoint: what osquery saw on a company laptop — an IP-KVM or a mouse
+//! jiggler on the USB bus, remote-access tools running — read through the
+//! reference-data layer. Signals go to the device and to its worker.
+
+use crate::{Signal, Subject, list, weights as w};
+use unmask_graph::{AssetId, IdentKind, IdentityGraph, Node, Role};
+use unmask_refdata::Intel;
+use unmask_refdata::usb::Strength;
+
+pub fn detect(g: &IdentityGraph, intel: &Intel, out: &mut Vec<Signal>) {
+    // Host identifiers that name each asset.
+    let mut hosts: Vec<Vec<Node>> = vec![vec![]; g.assets.len()];
+    for (x, owner) in g.external_owner.iter().enumerate() {
+        if let Some(Node::Asset(a)) = owner {
+            hosts[a.ix()].push(Node::External(unmask_graph::ExternalId(x as u32)));
+        }
+    }
+    for (i, asset) in g.assets.iter().enumerate() {
+        let a = AssetId(i as u32);
+        let facts: Vec<_> = hosts[i]
+            .iter()
+            .flat_map(|&h| g.edges_from(h))
+            .filter(|e| e.role == Role::HostFact)
+            .collect();
+        let mut emit = |id: &'static str, weight: f64, evidence: String, fact: String| {
+            let mut subjects = vec![Subject::Asset(a)];
+            subjects.extend(asset.assigned_to.map(Subject::Persona));
+            for s in subjects {
+                out.push(Signal {
+                    id,
+                    subject: s,
+                    weight,
+                    evidence: evidence.clone(),
+                    cites: vec![asset.record_id.clone()],
+                    fact: fact.clone(),
+                });
+            }
+        };
+        if let Some(usb) = &intel.usb {
+            for e in facts
+                .iter()
+                .filter(|e| g.ident_kind(e.to) == IdentKind::Usb)
+            {
+                // "vid:pid|vendor|model|serial"
+                let text = g.ident_text(e.to);
+                let mut parts = text.split('|');
+                let ids = parts.next().unwrap_or("");
+                let (vendor, model) = (
+                    parts.next().filter(|s| !s.is_empty()),
+                    parts.next().filter(|s| !s.is_empty()),
+                );
+                let Some((vid, pid)) = ids.split_once(':') else {
+                    continue;
+                };
+                let Some(m) = usb.lookup(vid, pid, vendor, model) else {
+                    continue;
+                };
+                let (id, weight) = match (m.kind.as_str(), m.strength) {
+                    (k, _) if k.contains("jiggler") => ("mouse_jiggler", w::MOUSE_JIGGLER),
+                    (_, Strength::Strong) => ("ip_kvm", w::IP_KVM),
+                    (_, Strength::Weak) => ("ip_kvm", w::IP_KVM_WEAK),
+                };
+                let seen = format!(
+                    "{} → {}",
+                    e.first.to_string().get(..10).unwrap_or(""),
+                    e.last.to_string().get(..10).unwrap_or("")
+                );
+                emit(
+                    id,
+                    weight,
+                    format!(
+                        "{} has USB device {ids} ({} / {}) on its bus: {} [{}], seen {seen}",
+                        asset.record_id,
+                        vendor.unwrap_or("?"),
+                        model.unwrap_or("?"),
+                        m.device,
+                        m.kind
+                    ),
+                    format!("usb:{}:{}", i, e.to.0),
+                );
+            }
+        }
+        if let Some(rmm) = &intel.rmm {
+            let mut tools: Vec<String> = facts
+                .iter()
+                .filter(|e| g.ident_kind(e.to) == IdentKind::Process)
+                .filter_map(|e| {
+                    let p = g.ident_text(e.to);
+                    rmm.lookup(p.rsplit(['\\', '/']).next(), Some(p))
+                        .map(|t| format!("{} ({p})", t.name))
+                })
+                .collect();
+            tools.sort();
+            tools.dedup();
+            if !tools.is_empty() {
+                let weight = if tools.len() > 1 {
+                    w::REMOTE_TOOLS_SEVERAL
+                } else {
+                    w::REMOTE_TOOL
+                };
+                emit(
+                    "remote_access_tool",
+                    weight,
+                    format!(
+                        "{} runs {} remote-access tool(s): {}",
+                        asset.record_id,
+                        tools.len(),
+                        list(&tools)
+                    ),
+                    format!("rmm:{i}"),
+                );
+            }
+        }
+    }
+}

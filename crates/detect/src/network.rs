@@ -1,0 +1,85 @@
+//! Network: application and sign-in IPs in Tor, VPN, datacenter or cloud
+//! ranges, read through the reference-data layer.
+//!
+//! iCloud Private Relay is a VPN by construction but is on by default for
+//! many honest Apple users, so it weighs little.
+
+use crate::{Signal, Subject, list, weights as w};
+use rustc_hash::FxHashMap;
+use unmask_graph::{IdentityGraph, Node, PersonaId, Role};
+use unmask_refdata::Intel;
+use unmask_refdata::ip::IpKind;
+
+/// A sign-in IP counts when a worker used it this often.
+const MIN_EVENTS: u32 = 3;
+
+fn weight(kind: IpKind, source: Option<&str>) -> Option<(&'static str, f64)> {
+    Some(match kind {
+        IpKind::Tor => ("tor_ip", w::TOR_IP),
+        IpKind::Vpn if source == Some("icloud-private-relay") => ("vpn_ip", w::PRIVATE_RELAY_IP),
+        IpKind::Vpn => ("vpn_ip", w::VPN_IP),
+        IpKind::Datacenter => ("datacenter_ip", w::DATACENTER_IP),
+        IpKind::Cloud => ("cloud_ip", w::CLOUD_IP),
+        IpKind::Unknown => return None,
+    })
+}
+
+pub fn detect(g: &IdentityGraph, intel: &Intel, out: &mut Vec<Signal>) {
+    if intel.ip.is_none() {
+        return;
+    }
+    for (i, p) in g.personas.iter().enumerate() {
+        let pid = PersonaId(i as u32);
+        let applied = g
+            .edges_from(Node::Persona(pid))
+            .filter(|e| e.role == Role::ApplyIp)
+            .map(|e| (e.to, e.count, "applied from"));
+        let signed_in = g
+            .logins_of(pid)
+            .iter()
+            .flat_map(|&x| g.edges_from(Node::External(x)))
+            .filter(|e| e.role == Role::LoginIp && e.count >= MIN_EVENTS)
+            .map(|e| (e.to, e.count, "signed in from"));
+        let mut by_kind: FxHashMap<&'static str, (f64, Vec<String>, Vec<u32>)> =
+            FxHashMap::default();
+        for (id, count, how) in applied.chain(signed_in) {
+            let Ok(addr) = g.ident_text(id).parse::<std::net::IpAddr>() else {
+                continue;
+            };
+            let f = intel.ip_facts(addr);
+            let Some((sig, wt)) = weight(f.kind, f.source) else {
+                continue;
+            };
+            let e = by_kind.entry(sig).or_default();
+            e.0 = e.0.max(wt);
+            let org = f.org.map(|o| format!(", {o}")).unwrap_or_default();
+            let times = if how == "signed in from" {
+                format!(" ×{count}")
+            } else {
+                String::new()
+            };
+            e.1.push(format!(
+                "{how} {} ({}: {}{org}){times}",
+                g.ident_text(id),
+                f.kind.as_str(),
+                f.source.unwrap_or("")
+            ));
+            e.2.push(id.0);
+        }
+        let mut kinds: Vec<_> = by_kind.into_iter().collect();
+        kinds.sort_by_key(|(k, _)| *k);
+        for (sig, (weight, what, ids)) in kinds {
+            out.push(Signal {
+                id: sig,
+                subject: Subject::Persona(pid),
+                weight,
+                evidence: format!("{} {}", p.record_id, list(&what)),
+                cites: vec![],
+                fact: format!(
+                    "{sig}:{}",
+                    ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+                ),
+            });
+        }
+    }
+}
