@@ -18,6 +18,18 @@ pub enum DataCmd {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Use your own data: a MaxMind GeoIP2/GeoLite2, IPinfo or DB-IP
+    /// database (asn, country), a provider's VPN/proxy tags (proxy: CSV of
+    /// network,kind or IPinfo's privacy columns), or your own lists (lists:
+    /// CSV kind,value[,note] with kinds email, phone, domain, ip, wallet,
+    /// allow_ip_range, allow_tool). Your files take precedence.
+    Add {
+        /// asn, country, proxy or lists
+        kind: String,
+        file: PathBuf,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// What is installed, how old it is, and what is stale or missing.
     Status {
         #[arg(long)]
@@ -57,6 +69,34 @@ pub fn run(cmd: DataCmd) -> Result<(), String> {
             only,
             data_dir,
         } => install(&dir(data_dir), from.as_deref(), &only),
+        DataCmd::Add {
+            kind,
+            file,
+            data_dir,
+        } => {
+            let data = dir(data_dir);
+            let k = store::UserKind::parse(&kind).ok_or_else(|| {
+                format!("unknown kind {kind:?}: use asn, country, proxy or lists")
+            })?;
+            let m = store::install_user(&data, k, &file)?;
+            println!(
+                "added {} from {} · {} records · version {}",
+                m.pack,
+                file.display(),
+                m.records(),
+                m.version
+            );
+            if matches!(
+                k,
+                store::UserKind::Asn | store::UserKind::Country | store::UserKind::Proxy
+            ) {
+                let (a, c, x) = unmask_refdata::rebuild_ip_index(&data)?;
+                println!(
+                    "IP index rebuilt: {a} ASN ranges, {c} country ranges, {x} VPN/cloud/datacenter/Tor ranges"
+                );
+            }
+            Ok(())
+        }
         DataCmd::Status { data_dir } => {
             status(&dir(data_dir));
             Ok(())

@@ -81,31 +81,47 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, out: &mut Vec<Signal>) {
             }
         }
         if let Some(rmm) = &intel.rmm {
-            let mut tools: Vec<String> = facts
+            let mut tools: Vec<(String, bool)> = facts
                 .iter()
                 .filter(|e| g.ident_kind(e.to) == IdentKind::Process)
                 .filter_map(|e| {
                     let p = g.ident_text(e.to);
-                    rmm.lookup(p.rsplit(['\\', '/']).next(), Some(p))
-                        .map(|t| format!("{} ({p})", t.name))
+                    let exe = p.rsplit(['\\', '/']).next().unwrap_or(p);
+                    rmm.lookup(Some(exe), Some(p)).map(|t| {
+                        let sanctioned =
+                            intel.lists.allowed_tool(&t.name) || intel.lists.allowed_tool(exe);
+                        (
+                            format!(
+                                "{} ({p}){}",
+                                t.name,
+                                if sanctioned {
+                                    ", company-sanctioned"
+                                } else {
+                                    ""
+                                }
+                            ),
+                            sanctioned,
+                        )
+                    })
                 })
                 .collect();
             tools.sort();
             tools.dedup();
             if !tools.is_empty() {
-                let weight = if tools.len() > 1 {
-                    w::REMOTE_TOOLS_SEVERAL
-                } else {
-                    w::REMOTE_TOOL
+                let weight = match tools.iter().filter(|t| !t.1).count() {
+                    0 => w::SANCTIONED_TOOL,
+                    1 => w::REMOTE_TOOL,
+                    _ => w::REMOTE_TOOLS_SEVERAL,
                 };
+                let names: Vec<String> = tools.into_iter().map(|t| t.0).collect();
                 emit(
                     "remote_access_tool",
                     weight,
                     format!(
                         "{} runs {} remote-access tool(s): {}",
                         asset.record_id,
-                        tools.len(),
-                        list(&tools)
+                        names.len(),
+                        list(&names)
                     ),
                     format!("rmm:{i}"),
                 );

@@ -18,6 +18,7 @@
 //! for equality, to tell "another person" from "the same person again".
 
 pub mod endpoint;
+pub mod known;
 pub mod laptops;
 pub mod logins;
 pub mod network;
@@ -81,6 +82,10 @@ pub mod weights {
     pub const MOUSE_JIGGLER: f64 = 1.0;
     pub const REMOTE_TOOL: f64 = 1.0;
     pub const REMOTE_TOOLS_SEVERAL: f64 = 1.5;
+    /// A remote tool the company allow-lists.
+    pub const SANCTIONED_TOOL: f64 = 0.2;
+    /// An identifier from the user's confirmed cases.
+    pub const KNOWN_BAD: f64 = 4.0;
 }
 
 /// Weight of a value shared by `n` units (n ≥ 2).
@@ -155,11 +160,12 @@ pub const NEEDS_DATA: &[(&str, &str)] = &[
 /// Runs every detector.
 pub fn detect(g: &IdentityGraph, actors: &Actors, intel: &unmask_refdata::Intel) -> Vec<Signal> {
     let mut out = vec![];
+    known::detect(g, intel, &mut out);
     network::detect(g, intel, &mut out);
     endpoint::detect(g, intel, &mut out);
     shared::detect(g, actors, &mut out);
     references::detect(g, actors, &mut out);
     laptops::detect(g, &mut out);
-    logins::detect(g, actors, &mut out);
+    logins::detect(g, actors, intel, &mut out);
     out
 }

@@ -11,9 +11,21 @@ use unmask_resolve::Actors;
 /// A worker must use the IP this often for it to be theirs, not a hotel's.
 const MIN_EVENTS: u32 = 3;
 
-pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
+pub fn detect(
+    g: &IdentityGraph,
+    actors: &Actors,
+    intel: &unmask_refdata::Intel,
+    out: &mut Vec<Signal>,
+) {
     for id in (0..g.idents.len() as u32).map(IdentId) {
         if g.ident_kind(id) != IdentKind::Ip {
+            continue;
+        }
+        // The company's own VPN egress, when the user allow-lists it.
+        if g.ident_text(id)
+            .parse()
+            .is_ok_and(|ip| intel.lists.allowed_ip(ip))
+        {
             continue;
         }
         let mut users: Vec<(PersonaId, u32)> = g

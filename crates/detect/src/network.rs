@@ -46,6 +46,9 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, out: &mut Vec<Signal>) {
             let Ok(addr) = g.ident_text(id).parse::<std::net::IpAddr>() else {
                 continue;
             };
+            if intel.lists.allowed_ip(addr) {
+                continue;
+            }
             let f = intel.ip_facts(addr);
             let Some((sig, wt)) = weight(f.kind, f.source) else {
                 continue;

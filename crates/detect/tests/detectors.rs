@@ -73,13 +73,14 @@ impl World {
         self
     }
     fn run(self) -> (IdentityGraph, Vec<Signal>) {
+        self.run_with(&unmask_refdata::Intel::load(std::path::Path::new(
+            "/nonexistent",
+        )))
+    }
+    fn run_with(self, intel: &unmask_refdata::Intel) -> (IdentityGraph, Vec<Signal>) {
         let (g, _) = self.b.finish();
         let actors = unmask_resolve::resolve(&g);
-        let s = detect(
-            &g,
-            &actors,
-            &unmask_refdata::Intel::load(std::path::Path::new("/nonexistent")),
-        );
+        let s = detect(&g, &actors, intel);
         (g, s)
     }
 }
@@ -313,4 +314,47 @@ fn resolution_links_operators_not_households_or_agencies() {
             .any(|l| l.reason.contains("phone") && l.reason.contains("device"))
     );
     let _ = PersonaId(0);
+}
+
+#[test]
+fn the_users_own_lists_flag_known_bad_identifiers_and_allow_the_corporate_vpn() {
+    let data = tempfile::tempdir().unwrap();
+    let lists = data.path().join("lists.csv");
+    std::fs::write(&lists, "kind,value,note\nemail,d.moreau.dev@gmail.com,confirmed case 14\nwallet,0xABC123,\nallow_ip_range,198.51.100.0/24,corporate VPN\n").unwrap();
+    unmask_refdata::store::install_user(
+        data.path(),
+        unmask_refdata::store::UserKind::Lists,
+        &lists,
+    )
+    .unwrap();
+    let intel = unmask_refdata::Intel::load(data.path());
+    let (g, s) = World::new()
+        .app("a1", "Daniel Moreau", json!({"emails": ["DMoreauDev+jobs@gmail.com"]}))
+        .app("a2", "Lukas Becker", json!({"payment": [{"method": "crypto", "account": "0xabc123"}]}))
+        .app("a3", "Maria Silva", json!({"emails": ["maria@example.org"], "references": [{"name": "X Y", "email": "d.moreau.dev@gmail.com"}]}))
+        .app("a4", "Ann Lee", json!({}))
+        .worker("w1", "a4", "Ann Lee", "al")
+        .app("a5", "Bob Ray", json!({}))
+        .worker("w2", "a5", "Bob Ray", "br")
+        .logins("al", "198.51.100.10", 5)
+        .logins("br", "198.51.100.10", 5)
+        .run_with(&intel);
+    let hit = fired(&g, &s, "known_bad_identifier", "a1");
+    assert_eq!(hit.len(), 1);
+    assert!(hit[0].evidence.contains("confirmed case 14") && hit[0].weight >= 4.0);
+    assert_eq!(
+        fired(&g, &s, "known_bad_identifier", "a2").len(),
+        1,
+        "wallets, case-insensitive"
+    );
+    assert!(
+        fired(&g, &s, "known_bad_identifier", "a3")[0]
+            .evidence
+            .contains("reference")
+    );
+    assert!(fired(&g, &s, "known_bad_identifier", "a4").is_empty());
+    assert!(
+        fired(&g, &s, "shared_login_ip", "w1").is_empty(),
+        "the allow-listed corporate VPN is not a shared home IP"
+    );
 }

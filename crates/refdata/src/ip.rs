@@ -256,16 +256,56 @@ pub struct IpIndex {
     s: Strings,
 }
 
+/// One record of any of the common IP database layouts: ip-location-db's
+/// flat `country_code` / `autonomous_system_number`; MaxMind GeoIP2 and
+/// DB-IP's nested `country.iso_code`; IPinfo's `country: "US"`,
+/// `asn: "AS15169"`, `as_name`.
 #[derive(Deserialize)]
 struct MmdbRecord {
     autonomous_system_number: Option<u32>,
     autonomous_system_organization: Option<String>,
+    asn: Option<AsnField>,
+    as_name: Option<String>,
     country_code: Option<String>,
-    country: Option<NestedCountry>,
+    country: Option<CountryField>,
 }
 #[derive(Deserialize)]
-struct NestedCountry {
-    iso_code: Option<String>,
+#[serde(untagged)]
+enum AsnField {
+    Number(u32),
+    Text(String),
+}
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum CountryField {
+    Code(String),
+    Nested { iso_code: Option<String> },
+}
+
+impl MmdbRecord {
+    fn asn(&self) -> Option<u32> {
+        self.autonomous_system_number.or(match &self.asn {
+            Some(AsnField::Number(n)) => Some(*n),
+            Some(AsnField::Text(t)) => t
+                .trim()
+                .trim_start_matches("AS")
+                .trim_start_matches("as")
+                .parse()
+                .ok(),
+            None => None,
+        })
+    }
+    fn org(self) -> Option<String> {
+        self.autonomous_system_organization.or(self.as_name)
+    }
+    fn country(&self) -> Option<String> {
+        let c = self.country_code.clone().or(match &self.country {
+            Some(CountryField::Code(c)) => Some(c.clone()),
+            Some(CountryField::Nested { iso_code }) => iso_code.clone(),
+            None => None,
+        })?;
+        (c.len() == 2).then(|| c.to_ascii_uppercase())
+    }
 }
 
 fn mmdb_ranges(path: &Path, mut f: impl FnMut(u128, u128, MmdbRecord)) -> Result<(), String> {
@@ -292,6 +332,134 @@ fn mmdb_ranges(path: &Path, mut f: impl FnMut(u128, u128, MmdbRecord)) -> Result
         f(a, b, rec);
     }
     Ok(())
+}
+
+/// Where an index is built from.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    /// An ASN database (any supported layout).
+    pub asn: Option<std::path::PathBuf>,
+    /// Country databases, best first.
+    pub countries: Vec<std::path::PathBuf>,
+    /// The `vpn` pack's directory (range lists and ASN lists).
+    pub lists_dir: Option<std::path::PathBuf>,
+    /// A provider's VPN/proxy tags as CSV.
+    pub tags: Option<std::path::PathBuf>,
+}
+
+/// A provider's tags as CSV, in either of two shapes: `network,kind[,source]`
+/// (kind: tor, vpn, proxy, relay, hosting, datacenter, cloud), or one
+/// boolean column per kind as IPinfo's privacy export has
+/// (`network,vpn,proxy,tor,relay,hosting[,service]`).
+pub fn read_tags(path: &Path) -> Result<Vec<(u128, u128, IpKind, String)>, String> {
+    let name = path.display().to_string();
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let headers: Vec<String> = r
+        .headers()
+        .map_err(|e| format!("{name}: {e}"))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    let col = |n: &str| headers.iter().position(|h| h == n);
+    let net = col("network")
+        .or(col("cidr"))
+        .or(col("ip"))
+        .ok_or_else(|| format!("{name}: needs a 'network' column"))?;
+    let kind_col = col("kind").or(col("type"));
+    let source_col = col("source").or(col("provider")).or(col("service"));
+    let flags: Vec<(usize, IpKind)> = [
+        ("tor", IpKind::Tor),
+        ("vpn", IpKind::Vpn),
+        ("proxy", IpKind::Vpn),
+        ("relay", IpKind::Vpn),
+        ("hosting", IpKind::Datacenter),
+    ]
+    .iter()
+    .filter_map(|(c, k)| col(c).map(|i| (i, *k)))
+    .collect();
+    if kind_col.is_none() && flags.is_empty() {
+        return Err(format!(
+            "{name}: needs a 'kind' column or vpn/proxy/tor/relay/hosting columns"
+        ));
+    }
+    let parse_kind = |k: &str| match k.to_ascii_lowercase().as_str() {
+        "tor" => Some(IpKind::Tor),
+        "vpn" | "proxy" | "relay" | "residential_proxy" => Some(IpKind::Vpn),
+        "cloud" => Some(IpKind::Cloud),
+        "hosting" | "datacenter" => Some(IpKind::Datacenter),
+        _ => None,
+    };
+    let truthy = |v: &str| {
+        matches!(
+            v.to_ascii_lowercase().as_str(),
+            "true" | "1" | "yes" | "y" | "t"
+        )
+    };
+    let mut out = vec![];
+    for (i, row) in r.records().enumerate() {
+        let row = row.map_err(|e| format!("{name} row {}: {e}", i + 2))?;
+        let Some((a, b)) = row.get(net).and_then(parse_cidr) else {
+            return Err(format!(
+                "{name} row {}: {:?} is not an IP or CIDR",
+                i + 2,
+                row.get(net).unwrap_or("")
+            ));
+        };
+        let kind = match kind_col {
+            Some(c) => parse_kind(row.get(c).unwrap_or("")),
+            None => flags
+                .iter()
+                .filter(|(c, _)| row.get(*c).is_some_and(truthy))
+                .map(|(_, k)| *k)
+                .max(),
+        };
+        let Some(kind) = kind else { continue };
+        let source = source_col
+            .and_then(|c| row.get(c))
+            .filter(|s| !s.is_empty())
+            .map_or("user-tags".to_string(), |s| format!("user:{s}"));
+        out.push((a, b, kind, source));
+    }
+    Ok(out)
+}
+
+/// Special-purpose address space (RFC 6890 and friends): private, shared,
+/// loopback, link-local, documentation, benchmarking, multicast, reserved.
+/// No provider egresses from it, yet published feeds list some of it (one
+/// cloud feed includes the RFC 5737 documentation /24s), so list entries
+/// inside it are dropped.
+const SPECIAL: &[&str] = &[
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+    "::1/128",
+    "fc00::/7",
+    "fe80::/10",
+    "2001:db8::/32",
+    "ff00::/8",
+];
+
+/// Whether a range lies inside special-purpose address space.
+pub fn is_special(a: u128, b: u128) -> bool {
+    SPECIAL
+        .iter()
+        .filter_map(|c| parse_cidr(c))
+        .any(|(x, y)| x <= a && b <= y)
 }
 
 /// Lists read into the kind layer: (file name, kind, source label).
@@ -362,18 +530,14 @@ fn asn_list(path: &Path) -> FxHashSet<u32> {
 }
 
 impl IpIndex {
-    /// Builds the index from installed pack directories (any may be absent).
-    pub fn build(
-        asn_dir: Option<&Path>,
-        country_dir: Option<&Path>,
-        vpn_dir: Option<&Path>,
-    ) -> Result<IpIndex, String> {
+    /// Builds the index (any source may be absent).
+    pub fn build(src: &Sources) -> Result<IpIndex, String> {
         let mut s = Strings::default();
         let mut asn = vec![];
-        if let Some(d) = asn_dir {
-            mmdb_ranges(&d.join("iptoasn-asn.mmdb"), |a, b, r| {
-                if let Some(n) = r.autonomous_system_number.filter(|&n| n != 0) {
-                    if let Some(org) = r.autonomous_system_organization {
+        if let Some(p) = &src.asn {
+            mmdb_ranges(p, |a, b, r| {
+                if let Some(n) = r.asn().filter(|&n| n != 0) {
+                    if let Some(org) = r.org() {
                         s.orgs.entry(n).or_insert(org);
                     }
                     asn.push((a, b, n));
@@ -381,49 +545,38 @@ impl IpIndex {
             })?;
         }
         let mut country = vec![];
-        if let Some(d) = country_dir {
-            let mut codes: HashMap<String, u32> = HashMap::new();
-            // The first database that exists wins for a given range; the
-            // second fills gaps (sweep keeps the higher-precedence value).
-            for (prec, file) in [
-                (2u32, "geo-whois-asn-country.mmdb"),
-                (1, "iptoasn-country.mmdb"),
-            ] {
-                let p = d.join(file);
-                if !p.exists() {
-                    continue;
+        let mut codes: HashMap<String, u32> = HashMap::new();
+        // Earlier databases win where they overlap; later ones fill gaps.
+        for (rank, p) in src.countries.iter().enumerate() {
+            let prec = (src.countries.len() - rank) as u32;
+            mmdb_ranges(p, |a, b, r| {
+                if let Some(cc) = r.country() {
+                    let next = codes.len() as u32;
+                    let id = *codes.entry(cc).or_insert(next);
+                    country.push((a, b, prec << 16 | id));
                 }
-                mmdb_ranges(&p, |a, b, r| {
-                    if let Some(cc) = r
-                        .country_code
-                        .or(r.country.and_then(|c| c.iso_code))
-                        .filter(|c| c.len() == 2)
-                    {
-                        let next = codes.len() as u32;
-                        let id = *codes.entry(cc.to_ascii_uppercase()).or_insert(next);
-                        country.push((a, b, prec << 16 | id));
-                    }
-                })?;
-            }
-            s.countries = vec![String::new(); codes.len()];
-            for (c, id) in codes {
-                s.countries[id as usize] = c;
-            }
+            })?;
+        }
+        s.countries = vec![String::new(); codes.len()];
+        for (c, id) in codes {
+            s.countries[id as usize] = c;
         }
         let mut kind = vec![];
-        if let Some(d) = vpn_dir {
+        let source_id = |s: &mut Strings, name: &str| -> u32 {
+            (match s.sources.iter().position(|x| x == name) {
+                Some(i) => i,
+                None => {
+                    s.sources.push(name.to_string());
+                    s.sources.len() - 1
+                }
+            }) as u32
+        };
+        if let Some(d) = &src.lists_dir {
             for (file, k, source) in KIND_LISTS {
-                let p = d.join(file);
-                let Ok(text) = std::fs::read_to_string(&p) else {
+                let Ok(text) = std::fs::read_to_string(d.join(file)) else {
                     continue;
                 };
-                let sid = match s.sources.iter().position(|x| x == source) {
-                    Some(i) => i,
-                    None => {
-                        s.sources.push(source.to_string());
-                        s.sources.len() - 1
-                    }
-                } as u32;
+                let sid = source_id(&mut s, source);
                 for line in text.lines() {
                     // Tor CSV: fingerprint, ipaddr, port
                     let field = if file.ends_with(".csv") {
@@ -431,13 +584,21 @@ impl IpIndex {
                     } else {
                         line
                     };
-                    if let Some((a, b)) = parse_cidr(field.split('#').next().unwrap_or("")) {
+                    if let Some((a, b)) = parse_cidr(field.split('#').next().unwrap_or(""))
+                        .filter(|&(a, b)| !is_special(a, b))
+                    {
                         kind.push((a, b, (*k as u32) << 16 | sid));
                     }
                 }
             }
             s.vpn_asns = asn_list(&d.join("input_vpn_ASN.txt"));
             s.datacenter_asns = asn_list(&d.join("input_datacenter_ASN.txt"));
+        }
+        if let Some(p) = &src.tags {
+            for (a, b, k, source) in read_tags(p)? {
+                let sid = source_id(&mut s, &source);
+                kind.push((a, b, (k as u32) << 16 | sid));
+            }
         }
         let country = sweep(country)
             .into_iter()
@@ -605,6 +766,37 @@ fn sweep_first(mut ranges: Vec<(u128, u128, u32)>) -> Vec<(u128, u128, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_database_layout_reads() {
+        let rec = |j: &str| serde_json::from_str::<MmdbRecord>(j).unwrap();
+        // ip-location-db (flat)
+        let r = rec(r#"{"country_code":"gb"}"#);
+        assert_eq!(r.country().as_deref(), Some("GB"));
+        // MaxMind GeoIP2 / DB-IP (nested)
+        assert_eq!(rec(r#"{"country":{"iso_code":"DE","names":{"en":"Germany"}},"continent":{"code":"EU"}}"#).country().as_deref(), Some("DE"));
+        // GeoLite2-ASN / ip-location-db ASN
+        let r = rec(r#"{"autonomous_system_number":2856,"autonomous_system_organization":"BT"}"#);
+        assert_eq!((r.asn(), r.org().as_deref()), (Some(2856), Some("BT")));
+        // IPinfo (country as a code, ASN as text)
+        let r = rec(
+            r#"{"country":"US","country_name":"United States","asn":"AS15169","as_name":"Google LLC","as_domain":"google.com"}"#,
+        );
+        assert_eq!((r.country().as_deref(), r.asn()), (Some("US"), Some(15169)));
+        assert_eq!(r.org().as_deref(), Some("Google LLC"));
+        assert_eq!(rec(r#"{"country":"Atlantis"}"#).country(), None);
+    }
+
+    #[test]
+    fn special_purpose_space() {
+        let c = |s: &str| parse_cidr(s).unwrap();
+        let (a, b) = c("198.51.100.0/24");
+        assert!(is_special(a, b));
+        let (a, b) = c("2001:db8:1::/48");
+        assert!(is_special(a, b));
+        let (a, b) = c("45.76.0.0/16");
+        assert!(!is_special(a, b));
+    }
 
     #[test]
     fn cidr_parsing() {

@@ -12,6 +12,7 @@
 
 pub mod download;
 pub mod ip;
+pub mod lists;
 pub mod packs;
 pub mod rmm;
 pub mod store;
@@ -24,6 +25,8 @@ pub struct Intel {
     pub ip: Option<ip::IpIndex>,
     pub rmm: Option<rmm::RmmIndex>,
     pub usb: Option<usb::UsbIndex>,
+    /// The user's own known-bad and allow lists (empty when none).
+    pub lists: lists::Lists,
     /// What is missing, with how to install it.
     pub missing: Vec<String>,
 }
@@ -33,15 +36,37 @@ pub fn ip_index_path(data: &Path) -> std::path::PathBuf {
     data.join("index").join("ip.bin")
 }
 
-/// Rebuilds the IP index from the installed ip-asn, ip-country and vpn
-/// packs (called after an install).
+/// The sources of the IP index: a user's own databases and tags first,
+/// then the shipped packs.
+pub fn ip_sources(data: &Path) -> ip::Sources {
+    let file = |pack: &str, name: &str| {
+        store::current(data, pack)
+            .map(|(d, _)| d.join(name))
+            .filter(|p| p.exists())
+    };
+    let mut countries = vec![];
+    countries.extend(file("user-country", "user-country.mmdb"));
+    countries.extend(file("ip-country", "geo-whois-asn-country.mmdb"));
+    countries.extend(file("ip-country", "iptoasn-country.mmdb"));
+    ip::Sources {
+        asn: file("user-asn", "user-asn.mmdb").or_else(|| file("ip-asn", "iptoasn-asn.mmdb")),
+        countries,
+        lists_dir: store::current(data, "vpn").map(|(d, _)| d),
+        tags: file("user-proxy", "user-proxy.csv"),
+    }
+}
+
+/// Rebuilds the IP index from what is installed (called after an install).
 pub fn rebuild_ip_index(data: &Path) -> Result<(usize, usize, usize), String> {
-    let dir = |p: &str| store::current(data, p).map(|(d, _)| d);
-    let (a, c, v) = (dir("ip-asn"), dir("ip-country"), dir("vpn"));
-    if a.is_none() && c.is_none() && v.is_none() {
+    let src = ip_sources(data);
+    if src.asn.is_none()
+        && src.countries.is_empty()
+        && src.lists_dir.is_none()
+        && src.tags.is_none()
+    {
         return Ok((0, 0, 0));
     }
-    let index = ip::IpIndex::build(a.as_deref(), c.as_deref(), v.as_deref())?;
+    let index = ip::IpIndex::build(&src)?;
     let path = ip_index_path(data);
     std::fs::create_dir_all(path.parent().unwrap()).map_err(|e| e.to_string())?;
     index.save(&path).map_err(|e| e.to_string())?;
@@ -95,10 +120,14 @@ impl Intel {
         if usb.is_none() {
             missing.push(hint("usb"));
         }
+        let lists = store::current(data, "user-lists")
+            .and_then(|(d, _)| lists::Lists::load(&d.join("user-lists.csv")).ok())
+            .unwrap_or_default();
         Intel {
             ip,
             rmm,
             usb,
+            lists,
             missing,
         }
     }

@@ -277,17 +277,125 @@ pub fn install(data: &Path, pack: &Pack, from: &Source) -> Result<Manifest, Stri
             return Err(e);
         }
     };
+    activate(&dir, &staging, &manifest)?;
+    Ok(manifest)
+}
+
+/// Moves a verified staging directory into place and points `current` at
+/// it with an atomic rename.
+fn activate(dir: &Path, staging: &Path, manifest: &Manifest) -> Result<(), String> {
     let vdir = dir.join(&manifest.version);
     if vdir.exists() {
-        let _ = std::fs::remove_dir_all(&staging); // the same data is already installed
+        let _ = std::fs::remove_dir_all(staging); // the same data is already installed
     } else {
-        std::fs::rename(&staging, &vdir).map_err(|e| e.to_string())?;
+        std::fs::rename(staging, &vdir).map_err(|e| e.to_string())?;
     }
     let tmp = dir.join(".current.tmp");
     std::fs::write(&tmp, &manifest.version).map_err(|e| e.to_string())?;
     std::fs::rename(&tmp, dir.join("current")).map_err(|e| e.to_string())?;
-    prune(&dir, &manifest.version);
-    Ok(manifest)
+    prune(dir, &manifest.version);
+    Ok(())
+}
+
+/// Kinds of file a user can add.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserKind {
+    /// An ASN database: MaxMind GeoLite2-ASN, IPinfo, DB-IP or ip-location-db.
+    Asn,
+    /// A country (or city) database in any of those layouts.
+    Country,
+    /// A provider's VPN/proxy tags as CSV.
+    Proxy,
+    /// The user's own known-bad and allow lists as CSV.
+    Lists,
+}
+
+impl UserKind {
+    pub fn pack(self) -> &'static str {
+        match self {
+            UserKind::Asn => "user-asn",
+            UserKind::Country => "user-country",
+            UserKind::Proxy => "user-proxy",
+            UserKind::Lists => "user-lists",
+        }
+    }
+    pub fn file(self) -> &'static str {
+        match self {
+            UserKind::Asn => "user-asn.mmdb",
+            UserKind::Country => "user-country.mmdb",
+            UserKind::Proxy => "user-proxy.csv",
+            UserKind::Lists => "user-lists.csv",
+        }
+    }
+    pub fn parse(s: &str) -> Option<UserKind> {
+        Some(match s {
+            "asn" => UserKind::Asn,
+            "country" | "geoip" | "city" => UserKind::Country,
+            "proxy" | "vpn-tags" | "tags" => UserKind::Proxy,
+            "lists" => UserKind::Lists,
+            _ => return None,
+        })
+    }
+    pub const ALL: [UserKind; 4] = [
+        UserKind::Asn,
+        UserKind::Country,
+        UserKind::Proxy,
+        UserKind::Lists,
+    ];
+}
+
+/// Adds a user's own file; it takes precedence over the shipped packs.
+pub fn install_user(data: &Path, kind: UserKind, file: &Path) -> Result<Manifest, String> {
+    let dir = pack_dir(data, kind.pack());
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let staging = dir.join(format!(".staging-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).map_err(|e| e.to_string())?;
+    let result = (|| {
+        let dst = staging.join(kind.file());
+        std::fs::copy(file, &dst).map_err(|e| format!("{}: {e}", file.display()))?;
+        let records = match kind {
+            UserKind::Asn | UserKind::Country => mmdb_networks(&dst)?.0,
+            UserKind::Proxy => crate::ip::read_tags(&dst)?.len() as u64,
+            UserKind::Lists => crate::lists::Lists::load(&dst)?.len() as u64,
+        };
+        let (sha, bytes) = sha256_file(&dst).map_err(|e| e.to_string())?;
+        let built = std::fs::metadata(file)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_millis() as i64);
+        let manifest = Manifest {
+            pack: kind.pack().into(),
+            version: sha[..12].to_string(),
+            licence: "user-supplied".into(),
+            installed_at: now_rfc3339(),
+            built_at: Timestamp(built).to_string(),
+            files: vec![FileEntry {
+                name: kind.file().into(),
+                source: file.display().to_string(),
+                sha256: sha,
+                bytes,
+                records,
+            }],
+        };
+        std::fs::write(
+            staging.join("manifest.json"),
+            serde_json::to_vec_pretty(&manifest).unwrap(),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(manifest)
+    })();
+    match result {
+        Ok(m) => {
+            activate(&dir, &staging, &m)?;
+            Ok(m)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            Err(e)
+        }
+    }
 }
 
 /// Keeps the current version and one previous, removes older ones.
@@ -321,6 +429,21 @@ pub struct Status {
 }
 
 pub fn status(data: &Path) -> Vec<Status> {
+    let mut out = shipped_status(data);
+    for k in UserKind::ALL {
+        if let Some((_, m)) = current(data, k.pack()) {
+            out.push(Status {
+                pack: k.pack(),
+                installed: Some(m),
+                age_days: None,
+                stale: false,
+            });
+        }
+    }
+    out
+}
+
+fn shipped_status(data: &Path) -> Vec<Status> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

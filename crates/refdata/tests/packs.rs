@@ -115,6 +115,8 @@ fn known_lookups() {
         "IPv4-mapped IPv6 is the IPv4"
     );
     assert_eq!(ip("10.1.2.3").asn, None);
+    // A cloud feed that lists documentation space does not make it cloud.
+    assert_eq!(ip("198.51.100.10").kind, IpKind::Unknown);
     // Remote tools by path and by name.
     let rmm = intel.rmm.as_ref().unwrap();
     assert_eq!(
@@ -332,4 +334,85 @@ fn downloads_resume_after_an_interruption_and_install_from_a_mirror_url() {
         &Source::Url(&format!("{url}/nowhere")),
     );
     assert!(missing.unwrap_err().contains("404"));
+}
+
+#[test]
+fn user_data_takes_precedence_and_lists_load() {
+    let d = tempfile::tempdir().unwrap();
+    for p in ["ip-asn", "vpn"] {
+        store::install(d.path(), packs::pack(p).unwrap(), &Source::Dir(&shared())).unwrap();
+    }
+    // A user's own country database (here: the iptoasn one, flat layout)
+    // is used without the shipped country pack.
+    let m = store::install_user(
+        d.path(),
+        store::UserKind::Country,
+        &shared().join("netintel/mmdb/iptoasn-country.mmdb"),
+    )
+    .unwrap();
+    assert_eq!(
+        (m.pack.as_str(), m.licence.as_str()),
+        ("user-country", "user-supplied")
+    );
+    // A provider's tags, IPinfo privacy shape: the BT address is a VPN now.
+    let tags = d.path().join("tags.csv");
+    std::fs::write(&tags, "network,vpn,proxy,tor,relay,hosting,service\n86.130.0.0/16,true,false,false,false,false,ExampleVPN\n81.2.69.0/24,false,false,false,false,true,\n").unwrap();
+    store::install_user(d.path(), store::UserKind::Proxy, &tags).unwrap();
+    let lists = d.path().join("lists.csv");
+    std::fs::write(
+        &lists,
+        "kind,value,note\nemail,Known.Bad+x@GMail.com,case 2026-14\nphone,+1 571 555 0101,\nwallet,0xABCDEF0123,\ndomain,@fraud.example,\nip,185.220.101.5,\nallow_ip_range,198.51.100.0/24,corporate VPN\nallow_tool,AnyDesk,IT support\n",
+    )
+    .unwrap();
+    let m = store::install_user(d.path(), store::UserKind::Lists, &lists).unwrap();
+    assert_eq!(m.files[0].records, 7);
+    rebuild_ip_index(d.path()).unwrap();
+    let intel = Intel::load(d.path());
+    let bt = intel.ip_facts("86.130.1.1".parse().unwrap());
+    assert_eq!(
+        (bt.country, bt.kind, bt.source),
+        (Some("GB"), IpKind::Vpn, Some("user:ExampleVPN"))
+    );
+    assert_eq!(
+        intel.ip_facts("81.2.69.9".parse().unwrap()).kind,
+        IpKind::Datacenter
+    );
+    use unmask_refdata::lists::BadKind;
+    let l = &intel.lists;
+    assert_eq!(
+        l.bad(BadKind::Email, "knownbad@gmail.com"),
+        Some("case 2026-14"),
+        "normalised like the graph"
+    );
+    assert!(l.bad(BadKind::Phone, "+15715550101").is_some());
+    assert!(l.bad(BadKind::Wallet, "crypto:0xabcdef0123").is_some());
+    assert!(l.bad(BadKind::Domain, "fraud.example").is_some());
+    assert!(
+        l.allowed_ip("198.51.100.10".parse().unwrap())
+            && !l.allowed_ip("198.51.101.10".parse().unwrap())
+    );
+    assert!(l.allowed_tool("anydesk"));
+    assert!(
+        store::status(d.path())
+            .iter()
+            .any(|s| s.pack == "user-lists")
+    );
+    // Bad user files are refused with the row that is wrong.
+    std::fs::write(&lists, "kind,value\nemail,not-an-address\n").unwrap();
+    let err = store::install_user(d.path(), store::UserKind::Lists, &lists).unwrap_err();
+    assert!(
+        err.contains("row 2") && err.contains("not an e-mail"),
+        "{err}"
+    );
+    std::fs::write(&tags, "network,kind\nnonsense,vpn\n").unwrap();
+    assert!(
+        store::install_user(d.path(), store::UserKind::Proxy, &tags)
+            .unwrap_err()
+            .contains("row 2")
+    );
+    assert_eq!(
+        Intel::load(d.path()).lists.len(),
+        7,
+        "the earlier lists stay in use"
+    );
 }

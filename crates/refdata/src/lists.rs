@@ -1,0 +1,127 @@
+//! The user's own lists: known-bad identifiers (e-mails, phones, e-mail
+//! domains, IPs, wallets) from confirmed cases, and allow-lists (corporate
+//! VPN ranges, company-sanctioned remote tools).
+//!
+//! CSV with a header: `kind,value[,note]`, kind one of `email`, `phone`,
+//! `domain`, `ip`, `wallet`, `allow_ip_range`, `allow_tool`. Values are
+//! normalised the way the identity graph normalises them, so they compare
+//! with `==`.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use unmask_normalise::{email, phone};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BadKind {
+    Email,
+    Phone,
+    Domain,
+    Ip,
+    Wallet,
+}
+
+#[derive(Default, Debug)]
+pub struct Lists {
+    bad: HashMap<(BadKind, String), String>,
+    allow_ranges: Vec<(u128, u128)>,
+    allow_tools: HashSet<String>,
+}
+
+impl Lists {
+    pub fn load(path: &Path) -> Result<Lists, String> {
+        let name = path.display().to_string();
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_path(path)
+            .map_err(|e| format!("{name}: {e}"))?;
+        let headers: Vec<String> = r
+            .headers()
+            .map_err(|e| format!("{name}: {e}"))?
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
+        if headers.first().map(String::as_str) != Some("kind")
+            || headers.get(1).map(String::as_str) != Some("value")
+        {
+            return Err(format!("{name}: the header must start with kind,value"));
+        }
+        let mut l = Lists::default();
+        for (i, row) in r.records().enumerate() {
+            let row = row.map_err(|e| format!("{name} row {}: {e}", i + 2))?;
+            let (kind, value, note) = (
+                row.get(0).unwrap_or(""),
+                row.get(1).unwrap_or(""),
+                row.get(2).unwrap_or("").to_string(),
+            );
+            let bad = |why: &str| format!("{name} row {}: {value:?} {why}", i + 2);
+            let (k, key) = match kind.to_ascii_lowercase().as_str() {
+                "email" => (
+                    BadKind::Email,
+                    email::email(value).ok_or_else(|| bad("is not an e-mail address"))?,
+                ),
+                "phone" => (
+                    BadKind::Phone,
+                    phone::phone(value, None)
+                        .ok_or_else(|| bad("is not a phone number (write it as +E.164)"))?,
+                ),
+                "domain" => (
+                    BadKind::Domain,
+                    value.trim().trim_start_matches('@').to_ascii_lowercase(),
+                ),
+                "ip" => (
+                    BadKind::Ip,
+                    value
+                        .trim()
+                        .parse::<std::net::IpAddr>()
+                        .map_err(|_| bad("is not an IP address"))?
+                        .to_canonical()
+                        .to_string(),
+                ),
+                "wallet" => (
+                    BadKind::Wallet,
+                    format!("crypto:{}", value.trim().to_ascii_lowercase()),
+                ),
+                "allow_ip_range" => {
+                    l.allow_ranges.push(
+                        crate::ip::parse_cidr(value).ok_or_else(|| bad("is not an IP range"))?,
+                    );
+                    continue;
+                }
+                "allow_tool" => {
+                    l.allow_tools.insert(value.trim().to_ascii_lowercase());
+                    continue;
+                }
+                other => return Err(format!("{name} row {}: unknown kind {other:?}", i + 2)),
+            };
+            l.bad.insert((k, key), note);
+        }
+        l.allow_ranges.sort_unstable();
+        Ok(l)
+    }
+
+    /// The note for a known-bad value (already in the graph's normal form).
+    pub fn bad(&self, kind: BadKind, key: &str) -> Option<&str> {
+        self.bad.get(&(kind, key.to_string())).map(String::as_str)
+    }
+
+    /// Whether an IP is in an allow-listed (corporate) range.
+    pub fn allowed_ip(&self, ip: std::net::IpAddr) -> bool {
+        let k = crate::ip::key(ip);
+        let i = self.allow_ranges.partition_point(|r| r.0 <= k);
+        i > 0 && k <= self.allow_ranges[i - 1].1
+    }
+
+    /// Whether a remote tool (by LOLRMM name or process name) is sanctioned.
+    pub fn allowed_tool(&self, name: &str) -> bool {
+        self.allow_tools.contains(&name.trim().to_ascii_lowercase())
+    }
+
+    pub fn len(&self) -> usize {
+        self.bad.len() + self.allow_ranges.len() + self.allow_tools.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
