@@ -185,6 +185,41 @@ pub const PACKS: &[Pack] = &[
             file!("netintel/usb/ipkvm_edid_ids.csv", ""),
         ],
     },
+    Pack {
+        name: "sanctions",
+        about: "Sanctions lists: OFAC SDN (legacy CSVs), UN consolidated list, UK sanctions list, OFAC digital-currency addresses",
+        licence: "government data (US public domain; UN and UK published for public use); crypto list MIT",
+        stale_after_days: 7,
+        files: &[
+            file!(
+                "sanctions/ofac/sdn_2024-05-03.csv",
+                "https://www.treasury.gov/ofac/downloads/sdn.csv"
+            ),
+            file!(
+                "sanctions/ofac/add_2026-06-02.csv",
+                "https://www.treasury.gov/ofac/downloads/add.csv"
+            ),
+            file!(
+                "sanctions/ofac/alt_2026-06-02.csv",
+                "https://www.treasury.gov/ofac/downloads/alt.csv"
+            ),
+            file!(
+                "sanctions/ofac/sdn_comments_watchman_2025-12.csv",
+                "https://www.treasury.gov/ofac/downloads/sdn_comments.csv"
+            ),
+            file!(
+                "sanctions/un/un_consolidated_2026-02-27.xml",
+                "https://scsanctions.un.org/resources/xml/en/consolidated.xml"
+            ),
+            file!(
+                "sanctions/uk/UK_Sanctions_List_2025-08-11.csv",
+                "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.csv"
+            ),
+            // Parsed from OFAC's sdn_advanced.xml by a third party; there is no
+            // upstream file in this shape, so this one installs from a mirror.
+            file!("sanctions/crypto/all_addresses.json", ""),
+        ],
+    },
 ];
 
 pub fn pack(name: &str) -> Option<&'static Pack> {

@@ -96,20 +96,51 @@ fn verify(path: &Path) -> Result<u64, String> {
     if name.ends_with(".mmdb") {
         return mmdb_networks(path).map(|(n, _)| n);
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{name} is not text: {e}"))?;
+    if name.ends_with(".json") {
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).map_err(|e| e.to_string())?)
+                .map_err(|e| format!("{name} is not JSON: {e}"))?;
+        return Ok(match v {
+            serde_json::Value::Array(a) => a.len() as u64,
+            serde_json::Value::Object(o) => o
+                .values()
+                .map(|x| x.as_array().map_or(1, |a| a.len() as u64))
+                .sum(),
+            _ => 1,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
+    // Government CSVs are not always UTF-8 (Latin-1 names); lossy is
+    // enough to check the structure.
+    let text = String::from_utf8_lossy(&bytes);
+    if name.ends_with(".xml") {
+        let t = text.trim_start_matches('\u{feff}').trim();
+        if !t.starts_with('<') || !t.ends_with('>') {
+            return Err(format!("{name} is not a complete XML document"));
+        }
+        return Ok(
+            text.matches("<INDIVIDUAL>").count() as u64 + text.matches("<ENTITY>").count() as u64
+        );
+    }
     let records = text
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .count() as u64;
     if name.ends_with(".csv") {
+        // OFAC's legacy files (sdn, add, alt, sdn_comments) have no header.
+        let headerless = ["sdn", "add", "alt"].iter().any(|p| name.starts_with(p));
         let mut r = csv::ReaderBuilder::new()
             .flexible(true)
+            .has_headers(!headerless)
             .trim(csv::Trim::All)
             .from_reader(text.as_bytes());
-        for (i, row) in r.records().enumerate() {
+        let mut rows = 0u64;
+        for (i, row) in r.byte_records().enumerate() {
             row.map_err(|e| format!("{name} row {}: {e}", i + 2))?;
+            rows += 1;
         }
-        return Ok(records.saturating_sub(1));
+        let _ = records;
+        return Ok(rows);
     }
     // Range lists: every line must be an address or a CIDR (or an ASN).
     for (i, l) in text.lines().enumerate() {
