@@ -170,7 +170,7 @@ pub const PACKS: &[Pack] = &[
         stale_after_days: 90,
         files: &[file!(
             "netintel/rmm/lolrmm_indicators.csv",
-            "https://lolrmm.io/api/rmm_tools.csv"
+            "https://lolrmm.io/api/rmm_tools.json" /* LOLRMM's own JSON export; a mirror may hold the flat indicator CSV (rmm.rs reads either) */
         )],
     },
     Pack {

@@ -56,22 +56,24 @@ fn glob_match(parts: &[String], text: &str) -> bool {
 }
 
 impl RmmIndex {
-    /// Reads `lolrmm_indicators.csv` (tool, category, indicator_type, value, os).
+    /// Reads the pack's `lolrmm_indicators.csv` in whichever shape it came:
+    /// the flat indicator CSV of a mirror (tool, category, indicator_type,
+    /// value, os) or LOLRMM's own API export (`rmm_tools.json`), which is
+    /// what the upstream URL serves.
     pub fn load(dir: &Path) -> Result<RmmIndex, String> {
         let path = dir.join("lolrmm_indicators.csv");
-        let mut r = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_path(&path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        RmmIndex::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<RmmIndex, String> {
         let mut ix = RmmIndex::default();
         let mut tool_ids: HashMap<String, u32> = HashMap::new();
-        for row in r.records() {
-            let row = row.map_err(|e| e.to_string())?;
-            let (Some(tool), Some(cat), Some(kind), Some(value)) =
-                (row.get(0), row.get(1), row.get(2), row.get(3))
-            else {
-                continue;
-            };
+        let mut add = |ix: &mut RmmIndex, tool: &str, cat: &str, kind: &str, value: &str| {
+            let value = value.trim();
+            if tool.is_empty() || value.is_empty() {
+                return;
+            }
             let id = *tool_ids.entry(tool.to_string()).or_insert_with(|| {
                 ix.tools.push(RmmTool {
                     name: tool.to_string(),
@@ -84,18 +86,73 @@ impl RmmIndex {
                     ix.by_process.entry(norm(value)).or_insert(id);
                 }
                 "install_path" => {
-                    let p = norm(value);
-                    // "C:/Program Files/AnyDesk/*" also matches the folder's files;
-                    // a bare drive wildcard ("c:/*/x.exe") is kept as written.
+                    // "C:/Program Files/AnyDesk/*" also matches the folder's files.
                     ix.paths.push(PathPattern {
-                        parts: p.split('*').map(String::from).collect(),
+                        parts: norm(value).split('*').map(String::from).collect(),
                         tool: id,
                     });
                 }
                 _ => {}
             }
+        };
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            let tools: Vec<serde_json::Value> =
+                serde_json::from_slice(bytes).map_err(|e| format!("not LOLRMM JSON: {e}"))?;
+            let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+            let list = |v: &serde_json::Value| -> Vec<String> {
+                match v {
+                    serde_json::Value::Array(a) => a
+                        .iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect(),
+                    serde_json::Value::String(s) => vec![s.clone()],
+                    _ => vec![],
+                }
+            };
+            for t in &tools {
+                let (name, cat) = (text(&t["Name"]), text(&t["Category"]));
+                // PEMetadata is an object or a list of them.
+                let pe: Vec<&serde_json::Value> = match &t["Details"]["PEMetadata"] {
+                    serde_json::Value::Array(a) => a.iter().collect(),
+                    other => vec![other],
+                };
+                for m in pe {
+                    for f in ["Filename", "OriginalFileName"] {
+                        add(&mut ix, &name, &cat, "process_name", &text(&m[f]));
+                    }
+                }
+                for p in list(&t["Details"]["InstallationPaths"]) {
+                    let kind = if p.contains(['\\', '/']) {
+                        "install_path"
+                    } else {
+                        "process_name"
+                    };
+                    add(&mut ix, &name, &cat, kind, &p);
+                }
+                for n in list(&t["CodeSigning"]["search_names"]) {
+                    add(&mut ix, &name, &cat, "process_name", &n);
+                }
+            }
+        } else {
+            let mut r = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+            for row in r.records() {
+                let row = row.map_err(|e| e.to_string())?;
+                if let (Some(tool), Some(cat), Some(kind), Some(value)) =
+                    (row.get(0), row.get(1), row.get(2), row.get(3))
+                {
+                    add(&mut ix, tool, cat, kind, value);
+                }
+            }
+        }
+        if ix.tools.is_empty() {
+            return Err("no remote-access tools found".into());
         }
         Ok(ix)
+    }
+
+    /// Indicators held (process names and path patterns).
+    pub fn indicators(&self) -> usize {
+        self.by_process.len() + self.paths.len()
     }
 
     /// The tool a running process belongs to, by its path (preferred) or
@@ -129,6 +186,29 @@ mod tests {
 
     fn parts(p: &str) -> Vec<String> {
         p.split('*').map(String::from).collect()
+    }
+
+    #[test]
+    fn reads_the_upstream_api_export() {
+        let json = br#"[{"Name":"AnyDesk","Category":"RMM","Details":{"PEMetadata":[{"Filename":"AnyDesk.exe","OriginalFileName":""}],"InstallationPaths":["C:\\Program Files (x86)\\AnyDesk\\*","anydesk.app"]},"CodeSigning":{"search_names":["AnyDeskMSI.exe"]}},
+                        {"Name":"Connectwise Automate (LabTech)","Category":"RMM","Details":{"PEMetadata":{"Filename":""},"InstallationPaths":["ltsvc.exe"]}}]"#;
+        let ix = super::RmmIndex::from_bytes(json).unwrap();
+        assert_eq!(ix.len(), 2);
+        assert_eq!(
+            ix.lookup(None, Some(r"C:\Program Files (x86)\AnyDesk\AnyDesk.exe"))
+                .unwrap()
+                .name,
+            "AnyDesk"
+        );
+        assert_eq!(
+            ix.lookup(Some("anydeskmsi.exe"), None).unwrap().name,
+            "AnyDesk"
+        );
+        assert_eq!(
+            ix.lookup(Some("LTSVC.exe"), None).unwrap().name,
+            "Connectwise Automate (LabTech)"
+        );
+        assert!(super::RmmIndex::from_bytes(b"[]").is_err());
     }
 
     #[test]

@@ -96,6 +96,12 @@ fn verify(path: &Path) -> Result<u64, String> {
     if name.ends_with(".mmdb") {
         return mmdb_networks(path).map(|(n, _)| n);
     }
+    if name.starts_with("lolrmm") {
+        let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
+        return crate::rmm::RmmIndex::from_bytes(&bytes)
+            .map(|ix| ix.indicators() as u64)
+            .map_err(|e| format!("{name}: {e}"));
+    }
     if name.ends_with(".json") {
         let v: serde_json::Value =
             serde_json::from_slice(&std::fs::read(path).map_err(|e| e.to_string())?)
