@@ -352,18 +352,7 @@ pub struct Sources {
 /// boolean column per kind as IPinfo's privacy export has
 /// (`network,vpn,proxy,tor,relay,hosting[,service]`).
 pub fn read_tags(path: &Path) -> Result<Vec<(u128, u128, IpKind, String)>, String> {
-    let name = path.display().to_string();
-    let mut r = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| format!("{name}: {e}"))?;
-    let headers: Vec<String> = r
-        .headers()
-        .map_err(|e| format!("{name}: {e}"))?
-        .iter()
-        .map(|h| h.to_ascii_lowercase())
-        .collect();
+    let (mut r, headers, name) = crate::open_csv(path)?;
     let col = |n: &str| headers.iter().position(|h| h == n);
     let net = col("network")
         .or(col("cidr"))

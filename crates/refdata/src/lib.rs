@@ -20,6 +20,26 @@ pub mod usb;
 
 use std::path::Path;
 
+/// Opens a user-supplied CSV: its reader, lower-cased headers, and the
+/// name to cite in errors.
+pub(crate) fn open_csv(
+    path: &Path,
+) -> Result<(csv::Reader<std::fs::File>, Vec<String>, String), String> {
+    let name = path.display().to_string();
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let headers = r
+        .headers()
+        .map_err(|e| format!("{name}: {e}"))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    Ok((r, headers, name))
+}
+
 /// Everything installed, loaded once per run.
 pub struct Intel {
     pub ip: Option<ip::IpIndex>,

@@ -29,18 +29,7 @@ pub struct Lists {
 
 impl Lists {
     pub fn load(path: &Path) -> Result<Lists, String> {
-        let name = path.display().to_string();
-        let mut r = csv::ReaderBuilder::new()
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_path(path)
-            .map_err(|e| format!("{name}: {e}"))?;
-        let headers: Vec<String> = r
-            .headers()
-            .map_err(|e| format!("{name}: {e}"))?
-            .iter()
-            .map(|h| h.to_ascii_lowercase())
-            .collect();
+        let (mut r, headers, name) = crate::open_csv(path)?;
         if headers.first().map(String::as_str) != Some("kind")
             || headers.get(1).map(String::as_str) != Some("value")
         {

@@ -201,12 +201,7 @@ pub enum Source<'a> {
 
 /// Installs one pack: fetch every file, verify, then switch atomically.
 pub fn install(data: &Path, pack: &Pack, from: &Source) -> Result<Manifest, String> {
-    let dir = pack_dir(data, pack.name);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let staging = dir.join(format!(".staging-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).map_err(|e| e.to_string())?;
-    let result = (|| {
+    stage(data, pack.name, |staging| {
         let mut files = vec![];
         let mut newest = 0i64;
         let mut combined = Sha256::new();
@@ -260,24 +255,17 @@ pub fn install(data: &Path, pack: &Pack, from: &Source) -> Result<Manifest, Stri
             combined.update(sha.as_bytes());
             // A MaxMind DB says when it was built; other files have only
             // their modification time.
-            if name.ends_with(".mmdb") {
-                if let Ok((_, built)) = mmdb_networks(&dst) {
-                    newest = newest.max(built);
-                    files.push(FileEntry {
-                        name,
-                        source,
-                        sha256: sha,
-                        bytes,
-                        records,
-                    });
-                    continue;
-                }
-            }
+            let built = if name.ends_with(".mmdb") {
+                mmdb_networks(&dst).ok().map(|(_, b)| b)
+            } else {
+                None
+            };
             let modified =
                 modified.or_else(|| std::fs::metadata(&dst).and_then(|m| m.modified()).ok());
-            if let Some(d) = modified.and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()) {
-                newest = newest.max(d.as_millis() as i64);
-            }
+            let mtime = modified
+                .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_millis() as i64);
+            newest = newest.max(built.or(mtime).unwrap_or(0));
             files.push(FileEntry {
                 name,
                 source,
@@ -292,30 +280,49 @@ pub fn install(data: &Path, pack: &Pack, from: &Source) -> Result<Manifest, Stri
             .take(6)
             .map(|b| format!("{b:02x}"))
             .collect();
-        let manifest = Manifest {
+        Ok(Manifest {
             pack: pack.name.into(),
-            version: version.clone(),
+            version,
             licence: pack.licence.into(),
             installed_at: now_rfc3339(),
             built_at: Timestamp(newest).to_string(),
             files,
-        };
+        })
+    })
+}
+
+/// Builds a new version of a pack in a staging directory (`fill` writes
+/// and verifies its files and returns the manifest), writes the manifest,
+/// and activates it. On any error the staging directory is removed and the
+/// installed version stays in use.
+fn stage(
+    data: &Path,
+    pack: &str,
+    fill: impl FnOnce(&Path) -> Result<Manifest, String>,
+) -> Result<Manifest, String> {
+    let dir = pack_dir(data, pack);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let staging = dir.join(format!(".staging-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).map_err(|e| e.to_string())?;
+    let result = fill(&staging).and_then(|m| {
         std::fs::write(
             staging.join("manifest.json"),
-            serde_json::to_vec_pretty(&manifest).unwrap(),
+            serde_json::to_vec_pretty(&m).unwrap(),
         )
         .map_err(|e| e.to_string())?;
-        Ok(manifest)
-    })();
-    let manifest = match result {
-        Ok(m) => m,
+        Ok(m)
+    });
+    match result {
+        Ok(m) => {
+            activate(&dir, &staging, &m)?;
+            Ok(m)
+        }
         Err(e) => {
             let _ = std::fs::remove_dir_all(&staging);
-            return Err(e);
+            Err(e)
         }
-    };
-    activate(&dir, &staging, &manifest)?;
-    Ok(manifest)
+    }
 }
 
 /// Moves a verified staging directory into place and points `current` at
@@ -383,12 +390,7 @@ impl UserKind {
 
 /// Adds a user's own file; it takes precedence over the shipped packs.
 pub fn install_user(data: &Path, kind: UserKind, file: &Path) -> Result<Manifest, String> {
-    let dir = pack_dir(data, kind.pack());
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let staging = dir.join(format!(".staging-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).map_err(|e| e.to_string())?;
-    let result = (|| {
+    stage(data, kind.pack(), |staging| {
         let dst = staging.join(kind.file());
         std::fs::copy(file, &dst).map_err(|e| format!("{}: {e}", file.display()))?;
         let records = match kind {
@@ -402,7 +404,7 @@ pub fn install_user(data: &Path, kind: UserKind, file: &Path) -> Result<Manifest
             .ok()
             .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_millis() as i64);
-        let manifest = Manifest {
+        Ok(Manifest {
             pack: kind.pack().into(),
             version: sha[..12].to_string(),
             licence: "user-supplied".into(),
@@ -415,24 +417,8 @@ pub fn install_user(data: &Path, kind: UserKind, file: &Path) -> Result<Manifest
                 bytes,
                 records,
             }],
-        };
-        std::fs::write(
-            staging.join("manifest.json"),
-            serde_json::to_vec_pretty(&manifest).unwrap(),
-        )
-        .map_err(|e| e.to_string())?;
-        Ok(manifest)
-    })();
-    match result {
-        Ok(m) => {
-            activate(&dir, &staging, &m)?;
-            Ok(m)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            Err(e)
-        }
-    }
+        })
+    })
 }
 
 /// Keeps the current version and one previous, removes older ones.
