@@ -80,53 +80,53 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
                 );
             }
         }
-        if by_contact.is_empty() {
-            if let Some(n) = &r.name {
-                // A common name matches strangers: only a rare one counts
-                // (checked before comparing, so common names cost nothing).
-                if let Some(owners) = name_owners.get(n.key.as_str()).filter(|o| o.len() <= 2) {
-                    let owners: Vec<PersonaId> = owners
-                        .iter()
-                        .copied()
-                        .filter(|&o| o != giver && different_people(g, giver, o))
-                        .collect();
-                    if owners.len() == 1 {
-                        for &o in &owners {
-                            vouches.insert((giver, o));
-                        }
-                        let (names, cites) = crate::named(g, &owners);
-                        emit(
-                            out,
-                            giver,
-                            "reference_name_is_applicant",
-                            w::REFERENCE_NAME_IS_APPLICANT,
-                            format!(
-                                "reference {rname} has the name of applicant {}",
-                                list(&names)
-                            ),
-                            cites,
-                            format!("refname:{}:{}", giver.0, n.key),
-                        );
+        if by_contact.is_empty()
+            && let Some(n) = &r.name
+        {
+            // A common name matches strangers: only a rare one counts
+            // (checked before comparing, so common names cost nothing).
+            if let Some(owners) = name_owners.get(n.key.as_str()).filter(|o| o.len() <= 2) {
+                let owners: Vec<PersonaId> = owners
+                    .iter()
+                    .copied()
+                    .filter(|&o| o != giver && different_people(g, giver, o))
+                    .collect();
+                if owners.len() == 1 {
+                    for &o in &owners {
+                        vouches.insert((giver, o));
                     }
+                    let (names, cites) = crate::named(g, &owners);
+                    emit(
+                        out,
+                        giver,
+                        "reference_name_is_applicant",
+                        w::REFERENCE_NAME_IS_APPLICANT,
+                        format!(
+                            "reference {rname} has the name of applicant {}",
+                            list(&names)
+                        ),
+                        cites,
+                        format!("refname:{}:{}", giver.0, n.key),
+                    );
                 }
             }
         }
-        if let (Some(e), Some(_company)) = (r.email, r.company.as_deref()) {
-            if email::is_freemail(email::domain(g.ident_text(e))) {
-                emit(
-                    out,
-                    giver,
-                    "freemail_company_reference",
-                    w::FREEMAIL_COMPANY_REFERENCE,
-                    format!(
-                        "reference {rname} for {} uses free-mail address {}",
-                        r.company.as_deref().unwrap_or(""),
-                        g.ident_text(e)
-                    ),
-                    vec![],
-                    format!("freemail:{}:{}", giver.0, e.0),
-                );
-            }
+        if let (Some(e), Some(_company)) = (r.email, r.company.as_deref())
+            && email::is_freemail(email::domain(g.ident_text(e)))
+        {
+            emit(
+                out,
+                giver,
+                "freemail_company_reference",
+                w::FREEMAIL_COMPANY_REFERENCE,
+                format!(
+                    "reference {rname} for {} uses free-mail address {}",
+                    r.company.as_deref().unwrap_or(""),
+                    g.ident_text(e)
+                ),
+                vec![],
+                format!("freemail:{}:{}", giver.0, e.0),
+            );
         }
     }
     let mut mutual: Vec<(PersonaId, PersonaId)> = vouches

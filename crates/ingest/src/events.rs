@@ -146,13 +146,13 @@ pub(crate) fn okta<'a>(
     let actor = e
         .actor
         .ok_or_else(|| missing("actor", "Okta event has no actor"))?;
-    if let Some(kind) = actor.kind.as_deref() {
-        if kind != "User" {
-            return Err(missing(
-                "actor.type",
-                &format!("actor is a {kind}, not a User: not a person's sign-in"),
-            ));
-        }
+    if let Some(kind) = actor.kind.as_deref()
+        && kind != "User"
+    {
+        return Err(missing(
+            "actor.type",
+            &format!("actor is a {kind}, not a User: not a person's sign-in"),
+        ));
     }
     let user = actor
         .alternate_id

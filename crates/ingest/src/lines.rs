@@ -64,17 +64,17 @@ impl<R: BufRead> LineReader<R> {
         if chunk.is_empty() {
             return Ok(None);
         }
-        if let Some(i) = memchr::memchr(b'\n', chunk) {
-            if i <= self.limit {
-                self.pending = i + 1;
-                self.line += 1;
-                let chunk = self.inner.fill_buf()?;
-                let mut line = &chunk[..i];
-                if line.last() == Some(&b'\r') {
-                    line = &line[..line.len() - 1];
-                }
-                return Ok(Some((self.line, Frame::Record(line))));
+        if let Some(i) = memchr::memchr(b'\n', chunk)
+            && i <= self.limit
+        {
+            self.pending = i + 1;
+            self.line += 1;
+            let chunk = self.inner.fill_buf()?;
+            let mut line = &chunk[..i];
+            if line.last() == Some(&b'\r') {
+                line = &line[..line.len() - 1];
             }
+            return Ok(Some((self.line, Frame::Record(line))));
         }
         self.buf.clear();
         let mut total = 0u64;

@@ -95,14 +95,14 @@ impl Day {
     /// Parses `YYYY-MM-DD`, or the date part of an RFC 3339 timestamp.
     pub fn parse(s: &str) -> Result<Day, String> {
         let b = s.trim().as_bytes();
-        if b.len() >= 10 {
-            if let Some((y, m, d)) = parse_date(&b[..10]) {
-                if b.len() == 10 {
-                    return Ok(Day(days_from_civil(y, m, d)));
-                }
-                if let Ok(t) = Timestamp::parse(s) {
-                    return Ok(t.day());
-                }
+        if b.len() >= 10
+            && let Some((y, m, d)) = parse_date(&b[..10])
+        {
+            if b.len() == 10 {
+                return Ok(Day(days_from_civil(y, m, d)));
+            }
+            if let Ok(t) = Timestamp::parse(s) {
+                return Ok(t.day());
             }
         }
         Err(format!("not a date (YYYY-MM-DD): {:?}", s.trim()))

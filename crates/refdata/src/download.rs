@@ -70,12 +70,12 @@ pub fn fetch(url: &str, part: &Path, dst: &Path) -> Result<(), String> {
     out.flush().map_err(|e| e.to_string())?;
     drop(out);
     let got = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-    if let Some(total) = expect_total {
-        if got != total {
-            return Err(format!(
-                "{url}: got {got} of {total} bytes; run install again to resume"
-            ));
-        }
+    if let Some(total) = expect_total
+        && got != total
+    {
+        return Err(format!(
+            "{url}: got {got} of {total} bytes; run install again to resume"
+        ));
     }
     std::fs::rename(&part, dst)
         .or_else(|_| {

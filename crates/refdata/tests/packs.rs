@@ -208,11 +208,7 @@ fn a_corrupt_update_leaves_the_installed_pack_in_use() {
     let bad = mirror
         .path()
         .join("netintel/vpn/cloud-ranges/protonvpn_ipv4_merged.txt");
-    std::fs::set_permissions(
-        &bad,
-        std::fs::Permissions::from(std::os::unix::fs::PermissionsExt::from_mode(0o644)),
-    )
-    .ok();
+    std::fs::set_permissions(&bad, std::os::unix::fs::PermissionsExt::from_mode(0o644)).ok();
     std::fs::write(&bad, "2.58.241.66/32\n<html>rate limited</html>\n").unwrap();
     let err = store::install(d.path(), vpn, &Source::Dir(mirror.path())).unwrap_err();
     assert!(err.contains("protonvpn_ipv4_merged.txt line 2"), "{err}");

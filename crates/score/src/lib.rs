@@ -140,10 +140,10 @@ pub fn score(
         }
         let mut names: Vec<String> = vec![];
         for &p in members {
-            if let Some(n) = &g.personas[p.ix()].name {
-                if !names.contains(&n.display) {
-                    names.push(n.display.clone());
-                }
+            if let Some(n) = &g.personas[p.ix()].name
+                && !names.contains(&n.display)
+            {
+                names.push(n.display.clone());
             }
         }
         if reps.len() >= 2 {
