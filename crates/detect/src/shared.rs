@@ -3,7 +3,7 @@
 
 use crate::{Signal, Subject, list, rarity, weights as w};
 use unmask_graph::{IdentId, IdentKind, IdentityGraph, PersonaId, Role};
-use unmask_resolve::{Actors, PHOTO_MAX_BITS, similar_photos};
+use unmask_resolve::Actors;
 
 fn signal_for(kind: IdentKind, role: Role) -> Option<(&'static str, f64)> {
     Some(match (kind, role) {
@@ -110,7 +110,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
             }
         }
     }
-    for (a, b, d) in similar_photos(g, PHOTO_MAX_BITS) {
+    for &(a, b, d) in &actors.photo_pairs {
         if d == 0 {
             continue;
         }

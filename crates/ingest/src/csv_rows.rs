@@ -112,7 +112,22 @@ pub(crate) fn read(
             continue;
         }
         match row_to_value(&headers, &record) {
-            Ok(v) => flat_record(f.kind, RecordSource::Value(v), &at, out, ids),
+            Ok(v) => {
+                // The row as written, for the excerpt of a rejected record.
+                let line = record
+                    .iter()
+                    .map(|c| String::from_utf8_lossy(c))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                flat_record(
+                    f.kind,
+                    RecordSource::Value(v),
+                    line.as_bytes(),
+                    &at,
+                    out,
+                    ids,
+                )
+            }
             Err(e) => out.reject(&at, e.field, e.reason, raw),
         }
     }

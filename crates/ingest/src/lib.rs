@@ -615,7 +615,7 @@ fn dispatch(
     scratch: &mut events::Scratch,
 ) {
     if !kind.is_event() {
-        return flat_record(kind, RecordSource::Json(raw), at, out, ids);
+        return flat_record(kind, RecordSource::Json(raw), raw, at, out, ids);
     }
     let res = match kind {
         InputKind::Okta => events::okta(raw, scratch).map(|e| {
@@ -662,14 +662,11 @@ fn parse_flat<T: DeserializeOwned>(src: RecordSource) -> Result<T, FieldError> {
 pub(crate) fn flat_record(
     kind: InputKind,
     src: RecordSource,
+    raw: &[u8],
     at: &Origin,
     out: &mut Counting,
     ids: &mut SeenIds,
 ) {
-    let raw_for_excerpt: Vec<u8> = match &src {
-        RecordSource::Json(r) => r.to_vec(),
-        RecordSource::Value(v) => v.to_string().into_bytes(),
-    };
     let res: Result<(), FieldError> = (|| {
         match kind {
             InputKind::Applications => {
@@ -710,7 +707,7 @@ pub(crate) fn flat_record(
     })();
     match res {
         Ok(()) => out.accepted += 1,
-        Err(e) => out.reject(at, e.field, e.reason, &raw_for_excerpt),
+        Err(e) => out.reject(at, e.field, e.reason, raw),
     }
 }
 

@@ -19,6 +19,17 @@ pub fn fold(s: &str) -> String {
             space = true;
         }
     };
+    // NFKC leaves ASCII unchanged; most text is ASCII, so skip the
+    // normaliser for it (it was the top cost of folding résumés).
+    if s.is_ascii() {
+        for c in s.chars() {
+            push(c, &mut out);
+        }
+        if out.ends_with(' ') {
+            out.pop();
+        }
+        return out;
+    }
     for c in s.nfkc() {
         if c.is_ascii() {
             push(c, &mut out);

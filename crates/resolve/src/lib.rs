@@ -36,6 +36,8 @@ pub struct Actors {
     /// unit (one presentation of a person), so shared-identifier detectors
     /// never count a worker against its own application.
     pub unit: Vec<PersonaId>,
+    /// Near-identical photo pairs (computed once; detectors reuse them).
+    pub photo_pairs: Vec<(unmask_graph::IdentId, unmask_graph::IdentId, u32)>,
 }
 
 impl Actors {
@@ -92,19 +94,34 @@ pub fn similar_photos(
                 .map(|h| (id, h))
         })
         .collect();
-    let chunk = |h: u64, c: u32| (h >> (16 * c)) as u16;
-    let mut index: Vec<FxHashMap<u16, Vec<u32>>> = vec![FxHashMap::default(); 4];
-    for (i, &(_, h)) in photos.iter().enumerate() {
-        for (c, ix) in index.iter_mut().enumerate() {
-            ix.entry(chunk(h, c as u32)).or_default().push(i as u32);
-        }
-    }
+    let chunk = |h: u64, c: u32| (h >> (16 * c)) as u16 as usize;
+    // Per chunk, a direct-indexed table: photos whose chunk value is v are
+    // ids[start[v]..start[v + 1]] (a counting sort; no hashing per probe).
+    let tables: Vec<(Vec<u32>, Vec<u32>)> = (0..4)
+        .map(|c| {
+            let mut start = vec![0u32; 65_537];
+            for &(_, h) in &photos {
+                start[chunk(h, c) + 1] += 1;
+            }
+            for v in 0..65_536 {
+                start[v + 1] += start[v];
+            }
+            let mut fill = start.clone();
+            let mut ids = vec![0u32; photos.len()];
+            for (i, &(_, h)) in photos.iter().enumerate() {
+                let v = chunk(h, c);
+                ids[fill[v] as usize] = i as u32;
+                fill[v] += 1;
+            }
+            (start, ids)
+        })
+        .collect();
     let mut pairs = FxHashMap::default();
     for (i, &(_, h)) in photos.iter().enumerate() {
-        for (c, ix) in index.iter().enumerate() {
+        for (c, (start, ids)) in tables.iter().enumerate() {
             let v = chunk(h, c as u32);
             for probe in std::iter::once(v).chain((0..16).map(|b| v ^ (1 << b))) {
-                for &j in ix.get(&probe).into_iter().flatten() {
+                for &j in &ids[start[probe] as usize..start[probe + 1] as usize] {
                     let j = j as usize;
                     if j > i {
                         let d = (h ^ photos[j].1).count_ones();
@@ -205,7 +222,8 @@ pub fn resolve(g: &IdentityGraph) -> Actors {
     for ((a, b), (_, reasons)) in pairs {
         link(&mut dsu, a, b, reasons.join(" and "));
     }
-    for (a, b, d) in similar_photos(g, PHOTO_MAX_BITS) {
+    let photo_pairs = similar_photos(g, PHOTO_MAX_BITS);
+    for &(a, b, d) in &photo_pairs {
         let pa: Vec<_> = g
             .edges_into(a)
             .filter_map(|e| g.persona_of(e.from))
@@ -272,5 +290,6 @@ pub fn resolve(g: &IdentityGraph) -> Actors {
         members,
         links,
         unit,
+        photo_pairs,
     }
 }
