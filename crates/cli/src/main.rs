@@ -2,6 +2,7 @@
 //! hired personas — from the records a company already has.
 
 mod data;
+mod link;
 mod pipeline;
 
 use clap::{Parser, Subcommand};
@@ -65,6 +66,9 @@ enum Command {
         #[command(subcommand)]
         cmd: data::DataCmd,
     },
+    /// Deduplicate one CSV or link two with a probabilistic model trained on
+    /// the data itself; or explain one pair.
+    Link(link::LinkArgs),
     /// Compare findings with ground truth (AP, precision/recall, grouping,
     /// fairness).
     Eval {
@@ -127,6 +131,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Data { cmd } => data::run(cmd),
+        Command::Link(args) => link::run(args),
         Command::Demo {
             size,
             seed,

@@ -395,3 +395,62 @@ fn missing_reference_data_is_named_in_the_run_and_installed_data_feeds_detectors
         (Some("GB"), Some(2856), Some("unknown"))
     );
 }
+
+#[test]
+fn link_dedupes_or_links_csvs_with_a_model_file_and_explains_a_pair() {
+    let febrl = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/febrl");
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/febrl.toml");
+    let out = tempfile::tempdir().unwrap();
+    let (a, b) = (febrl.join("febrl4a.csv"), febrl.join("febrl4b.csv"));
+    let o = unmask(&[
+        "link",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--u-pairs",
+        "100000",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pairs = std::fs::read_to_string(out.path().join("pairs.csv")).unwrap();
+    let rows: Vec<&str> = pairs.lines().skip(1).collect();
+    let right = rows.iter().filter(|r| {
+        let mut f = r.split(',');
+        let (l, rr) = (f.next().unwrap(), f.next().unwrap());
+        l.split('-').nth(1) == rr.split('-').nth(1)
+    });
+    assert!(
+        rows.len() > 4900 && right.count() as f64 / rows.len() as f64 > 0.99,
+        "{} pairs",
+        rows.len()
+    );
+    let o = unmask(&[
+        "link",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--u-pairs",
+        "100000",
+        "--explain",
+        "rec-1070-org",
+        "rec-1070-dup-0",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("soc_sec_id") && text.contains("match probability"),
+        "{text}"
+    );
+    let bad = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(bad.path(), "[[field]]\nname = \"x\"\ncolumns = [\"nope\"]\ncompare = \"date\"\n[[blocking]]\non = [\"nope\"]\n").unwrap();
+    let o = unmask(&[
+        "link",
+        a.to_str().unwrap(),
+        "--model",
+        bad.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no column \"nope\""));
+}

@@ -508,3 +508,147 @@ mod tests {
         assert_eq!(Comparator::Date.level("19151111", "19501111"), 6);
     }
 }
+
+/// The model file of `unmask link` (TOML):
+///
+/// ```toml
+/// id = "rec_id"                 # the id column
+/// [[field]]
+/// name = "given_name"
+/// columns = ["given_name"]      # joined with a space when several
+/// compare = "jaro_winkler"      # jaro_winkler | levenshtein | damerau | date
+/// thresholds = [0.92, 0.88, 0.70]
+/// tf = true
+/// [[blocking]]
+/// on = ["given_name", "surname:3"]   # column, or column:N for its first N characters
+/// ```
+#[derive(serde::Deserialize, Debug)]
+pub struct ModelFile {
+    pub id: Option<String>,
+    pub field: Vec<FieldSpec>,
+    pub blocking: Vec<BlockingSpec>,
+}
+
+#[derive(serde::Deserialize, Debug)]
+pub struct FieldSpec {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub compare: String,
+    #[serde(default)]
+    pub thresholds: Vec<f64>,
+    #[serde(default)]
+    pub tf: bool,
+}
+
+#[derive(serde::Deserialize, Debug)]
+pub struct BlockingSpec {
+    pub on: Vec<String>,
+}
+
+impl ModelFile {
+    pub fn parse(text: &str) -> Result<ModelFile, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Fields and rules for a table with these headers.
+    pub fn resolve(&self, headers: &[String]) -> Result<(Vec<Field>, Vec<BlockingRule>), String> {
+        let col = |n: &str| {
+            headers.iter().position(|h| h == n).ok_or_else(|| {
+                format!(
+                    "the data has no column {n:?} (columns: {})",
+                    headers.join(", ")
+                )
+            })
+        };
+        let mut fields = vec![];
+        for f in &self.field {
+            let comparator = match f.compare.as_str() {
+                "jaro_winkler" => Comparator::JaroWinkler(f.thresholds.clone()),
+                "levenshtein" => {
+                    Comparator::Levenshtein(f.thresholds.iter().map(|&t| t as usize).collect())
+                }
+                "damerau" => {
+                    Comparator::Damerau(f.thresholds.iter().map(|&t| t as usize).collect())
+                }
+                "date" => Comparator::Date,
+                other => return Err(format!("field {}: unknown comparison {other:?}", f.name)),
+            };
+            fields.push(Field {
+                name: f.name.clone(),
+                columns: f.columns.iter().map(|c| col(c)).collect::<Result<_, _>>()?,
+                comparator,
+                tf: f.tf,
+            });
+        }
+        let mut rules = vec![];
+        for b in &self.blocking {
+            let mut parts = vec![];
+            for p in &b.on {
+                let (name, n) = match p.split_once(':') {
+                    Some((c, n)) => (
+                        c,
+                        n.parse::<usize>()
+                            .map_err(|_| format!("blocking part {p:?}: expected column:N"))?,
+                    ),
+                    None => (p.as_str(), 0),
+                };
+                parts.push((col(name)?, n));
+            }
+            rules.push(BlockingRule(parts));
+        }
+        if fields.is_empty() || rules.is_empty() {
+            return Err("a model needs at least one [[field]] and one [[blocking]] rule".into());
+        }
+        Ok((fields, rules))
+    }
+}
+
+/// One field's contribution to a pair's weight, for `--explain`.
+pub struct Contribution {
+    pub field: String,
+    pub left: String,
+    pub right: String,
+    pub level: u8,
+    pub bits: f64,
+}
+
+impl Model {
+    /// The waterfall of one pair: prior, then each field's level and bits.
+    pub fn explain(
+        &self,
+        a: &Table,
+        i: usize,
+        b: &Table,
+        j: usize,
+    ) -> (f64, Vec<Contribution>, f64, f64) {
+        let prior = (self.lambda / (1.0 - self.lambda)).log2();
+        let mut parts = vec![];
+        let mut levels = vec![];
+        let mut vals = vec![];
+        for f in &self.fields {
+            let (x, y) = (a.value(i, &f.columns), b.value(j, &f.columns));
+            let l = if x.is_empty() || y.is_empty() {
+                0
+            } else {
+                f.comparator.level(&x, &y)
+            };
+            levels.push(l);
+            vals.push(x.clone());
+            parts.push(Contribution {
+                field: f.name.clone(),
+                left: x,
+                right: y,
+                level: l,
+                bits: 0.0,
+            });
+        }
+        let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
+        for (k, p) in parts.iter_mut().enumerate() {
+            let mut one = vec![0u8; levels.len()];
+            one[k] = levels[k];
+            p.bits = self.log_bayes(&one, Some(&refs));
+        }
+        let (w, prob) = self.score(&levels, Some(&refs));
+        (prior, parts, w, prob)
+    }
+}
