@@ -21,8 +21,9 @@ pub struct LinkArgs {
     /// Keep pairs with a match probability at or above this.
     #[arg(long, default_value_t = 0.9)]
     threshold: f64,
-    /// Random pairs used to estimate u.
-    #[arg(long, default_value_t = 1_000_000)]
+    /// Random pairs used to estimate u (level shares among non-matches;
+    /// 200k gives the same Febrl results as 1M in a fifth of the time).
+    #[arg(long, default_value_t = 200_000)]
     u_pairs: usize,
     /// Explain one pair: each field's level and weight.
     #[arg(long, num_args = 2, value_names = ["ID1", "ID2"])]

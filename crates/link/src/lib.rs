@@ -195,7 +195,8 @@ pub struct Model {
     tf: Vec<FxHashMap<String, f64>>,
 }
 
-/// Comparison vectors of pairs: one level per field.
+/// Comparison vectors of pairs: one level per field, computed on all cores
+/// (pairs are independent).
 pub fn compare(fields: &[Field], a: &Table, b: &Table, pairs: &[(u32, u32)]) -> Vec<Vec<u8>> {
     let va: Vec<Vec<String>> = (0..a.rows.len())
         .map(|r| fields.iter().map(|f| a.value(r, &f.columns)).collect())
@@ -203,23 +204,37 @@ pub fn compare(fields: &[Field], a: &Table, b: &Table, pairs: &[(u32, u32)]) -> 
     let vb: Vec<Vec<String>> = (0..b.rows.len())
         .map(|r| fields.iter().map(|f| b.value(r, &f.columns)).collect())
         .collect();
-    pairs
-        .iter()
-        .map(|&(i, j)| {
-            fields
-                .iter()
-                .enumerate()
-                .map(|(f, fd)| {
-                    let (x, y) = (&va[i as usize][f], &vb[j as usize][f]);
-                    if x.is_empty() || y.is_empty() {
-                        0
-                    } else {
-                        fd.comparator.level(x, y)
-                    }
-                })
-                .collect()
-        })
-        .collect()
+    let one = |&(i, j): &(u32, u32)| -> Vec<u8> {
+        fields
+            .iter()
+            .enumerate()
+            .map(|(f, fd)| {
+                let (x, y) = (&va[i as usize][f], &vb[j as usize][f]);
+                if x.is_empty() || y.is_empty() {
+                    0
+                } else {
+                    fd.comparator.level(x, y)
+                }
+            })
+            .collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if pairs.len() < 10_000 || threads == 1 {
+        return pairs.iter().map(one).collect();
+    }
+    let chunk = pairs.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = pairs
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().expect("comparison thread"))
+            .collect()
+    })
 }
 
 fn frequencies(
