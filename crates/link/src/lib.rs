@@ -312,39 +312,14 @@ impl Model {
             .filter(|v| v.iter().filter(|&&l| l == 1).count() >= fields.len().saturating_sub(2))
             .count() as f64;
         let lambda = ((sure / 0.7) / total_pairs).clamp(1e-9, 0.5);
-        let mut m = frequencies(levels, &fields, |_| 1.0);
         let mut model = Model {
             tf: tf_tables(&fields, a, b),
+            m: vec![],
+            u,
             fields,
             lambda,
-            m: m.clone(),
-            u,
         };
-        // EM on the candidates: λ_c (the share of candidates that match) and m.
-        let mut lambda_c: f64 = 0.5;
-        for _ in 0..30 {
-            model.m = m.clone();
-            let post: Vec<f64> = levels
-                .iter()
-                .map(|v| {
-                    let lw = model.log_bayes(v, None);
-                    let odds = (lambda_c / (1.0 - lambda_c)).ln() + lw * std::f64::consts::LN_2;
-                    1.0 / (1.0 + (-odds).exp())
-                })
-                .collect();
-            let next_m = frequencies(levels, &model.fields, |i| post[i]);
-            let next_lambda = post.iter().sum::<f64>() / post.len().max(1) as f64;
-            let delta: f64 = next_m
-                .iter()
-                .zip(&m)
-                .flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs()))
-                .fold(0.0, f64::max);
-            m = next_m;
-            lambda_c = next_lambda.clamp(1e-6, 1.0 - 1e-6);
-            if delta < 1e-5 {
-                break;
-            }
-        }
+        let (m, _) = em(&model.fields, &model.u, levels);
         model.m = m;
         model
     }
@@ -376,6 +351,41 @@ impl Model {
         let w = (self.lambda / (1.0 - self.lambda)).log2() + self.log_bayes(levels, values);
         (w, 1.0 / (1.0 + (-w * std::f64::consts::LN_2).exp()))
     }
+}
+
+/// Expectation–maximisation of `m` (and the share of candidates that
+/// match) with `u` held fixed, from comparison vectors alone.
+pub fn em(fields: &[Field], u: &[Vec<f64>], levels: &[Vec<u8>]) -> (Vec<Vec<f64>>, f64) {
+    let mut m = frequencies(levels, fields, |_| 1.0);
+    let mut lambda_c: f64 = 0.5;
+    for _ in 0..100 {
+        let post: Vec<f64> = levels
+            .iter()
+            .map(|v| {
+                let bits: f64 = v
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| **l != 0)
+                    .map(|(f, &l)| (m[f][l as usize] / u[f][l as usize]).log2())
+                    .sum();
+                let odds = (lambda_c / (1.0 - lambda_c)).ln() + bits * std::f64::consts::LN_2;
+                1.0 / (1.0 + (-odds).exp())
+            })
+            .collect();
+        let next_m = frequencies(levels, fields, |i| post[i]);
+        let next_lambda = post.iter().sum::<f64>() / post.len().max(1) as f64;
+        let delta: f64 = next_m
+            .iter()
+            .zip(&m)
+            .flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs()))
+            .fold(0.0, f64::max);
+        m = next_m;
+        lambda_c = next_lambda.clamp(1e-6, 1.0 - 1e-6);
+        if delta < 1e-6 {
+            break;
+        }
+    }
+    (m, lambda_c)
 }
 
 fn tf_tables(fields: &[Field], a: &Table, b: &Table) -> Vec<FxHashMap<String, f64>> {
@@ -509,6 +519,53 @@ mod tests {
             rare > common + 1.5,
             "rare {rare:.2} vs common {common:.2} bits"
         );
+    }
+
+    #[test]
+    fn em_recovers_a_known_model() {
+        // Three fields with four levels each (missing, exact, close, different);
+        // pairs drawn from known m (matches) and u (non-matches), 30 % matching.
+        let fields: Vec<Field> = (0..3)
+            .map(|i| Field {
+                name: format!("f{i}"),
+                columns: vec![i],
+                comparator: Comparator::JaroWinkler(vec![0.9]),
+                tf: false,
+            })
+            .collect();
+        let m_true = [0.0, 0.85, 0.10, 0.05];
+        let u_true = [0.0, 0.02, 0.08, 0.90];
+        let mut rng = SplitMix(42);
+        let mut draw = |p: &[f64; 4]| {
+            let x = rng.below(1_000_000) as f64 / 1e6;
+            let mut acc = 0.0;
+            for (l, &q) in p.iter().enumerate().skip(1) {
+                acc += q;
+                if x < acc {
+                    return l as u8;
+                }
+            }
+            3
+        };
+        let levels: Vec<Vec<u8>> = (0..20_000)
+            .map(|i| {
+                let p = if i % 10 < 3 { &m_true } else { &u_true };
+                (0..3).map(|_| draw(p)).collect()
+            })
+            .collect();
+        let u: Vec<Vec<f64>> = (0..3).map(|_| vec![1.0, 0.02, 0.08, 0.90]).collect();
+        let (m, lambda) = em(&fields, &u, &levels);
+        assert!((lambda - 0.3).abs() < 0.02, "λ {lambda}");
+        for f in 0..3 {
+            for l in 1..4 {
+                assert!(
+                    (m[f][l] - m_true[l]).abs() < 0.02,
+                    "m[{f}][{l}] = {} vs {}",
+                    m[f][l],
+                    m_true[l]
+                );
+            }
+        }
     }
 
     #[test]
