@@ -77,7 +77,7 @@ pub fn run(args: LinkArgs) -> Result<(), String> {
         );
         return Ok(());
     }
-    let scored = predict(&model, &a, &b, &pairs, &levels);
+    let scored = predict(&model, &a, &pairs, &levels);
     std::fs::create_dir_all(&args.out).map_err(|e| e.to_string())?;
     let path = args.out.join("pairs.csv");
     let mut w = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| e.to_string())?);

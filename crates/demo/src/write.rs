@@ -271,7 +271,6 @@ impl Gen {
         let sizes = [2u64, 2, 3, 3, 4, 4, 5, 6, 8, 12];
         for k in 0..n_ops {
             let n = if k == 0 { 12 } else { *self.r.pick(&sizes) };
-            let us = country("US");
             let op = Operator {
                 phones: (0..1 + self.r.below(2))
                     .map(|_| fill(&mut self.r, "+1 (571) ###-####"))
@@ -310,7 +309,6 @@ impl Gen {
                 },
                 personas: vec![],
             };
-            let _ = us;
             let burst = self.submitted(90, 480);
             let mut members: Vec<usize> = vec![];
             for _ in 0..n {
@@ -512,7 +510,6 @@ impl Gen {
         )?;
         let mut assets = BufWriter::new(File::create(self.ws.join("assets.jsonl"))?);
         let mut payroll = BufWriter::new(File::create(self.ws.join("payroll.jsonl"))?);
-        let mut moved = 0;
         for h in hires {
             let a = &self.apps[h.app];
             let p = &self.persons[a.person];
@@ -547,7 +544,6 @@ impl Gen {
                 }
                 None if !a.fraud && self.r.chance(0.04) => {
                     // An honest worker who moved, or has it sent to family.
-                    moved += 1;
                     address(&mut self.r, a.country)
                 }
                 None => a.home.clone(),
@@ -613,7 +609,6 @@ impl Gen {
                 h.worker_id
             )?;
         }
-        let _ = moved;
         // Applications that asked for shipment to each facilitator.
         let mut requests: std::collections::HashMap<(&str, &str), Vec<String>> =
             std::collections::HashMap::new();

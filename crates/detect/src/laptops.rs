@@ -114,28 +114,14 @@ pub fn detect(g: &IdentityGraph, out: &mut Vec<Signal>) {
         );
         let mut cites = asset_ids.clone();
         cites.extend(people.iter().map(|&p| g.personas[p.ix()].record_id.clone()));
-        out.push(Signal {
-            id: "farm_address",
-            subject: Subject::Address(addr),
-            weight,
-            evidence: evidence.clone(),
-            cites: cites.clone(),
-            fact: format!("farm:{}", addr.0),
-        });
-        for &a in &assets {
+        // One fact, seen from the address, its laptops and the people.
+        let subjects = std::iter::once(Subject::Address(addr))
+            .chain(assets.iter().map(|&a| Subject::Asset(a)))
+            .chain(people.iter().map(|&p| Subject::Persona(p)));
+        for subject in subjects {
             out.push(Signal {
                 id: "farm_address",
-                subject: Subject::Asset(a),
-                weight,
-                evidence: evidence.clone(),
-                cites: cites.clone(),
-                fact: format!("farm:{}", addr.0),
-            });
-        }
-        for &p in &people {
-            out.push(Signal {
-                id: "farm_address",
-                subject: Subject::Persona(p),
+                subject,
                 weight,
                 evidence: evidence.clone(),
                 cites: cites.clone(),

@@ -33,7 +33,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
                 evidence: String,
                 cites: Vec<String>,
                 fact: String| {
-        for p in unit_members(g, actors, giver) {
+        for p in unit_members(actors, giver) {
             out.push(Signal {
                 id,
                 subject: Subject::Persona(p),

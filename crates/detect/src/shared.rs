@@ -44,9 +44,8 @@ fn same_home(g: &IdentityGraph, a: PersonaId, b: PersonaId) -> bool {
 }
 
 /// Every persona of a unit: the application and the workers hired on it.
-pub fn unit_members(g: &IdentityGraph, actors: &Actors, unit: PersonaId) -> Vec<PersonaId> {
+pub fn unit_members(actors: &Actors, unit: PersonaId) -> Vec<PersonaId> {
     let a = actors.of[unit.ix()];
-    let _ = g;
     actors.members[a as usize]
         .iter()
         .copied()
@@ -98,7 +97,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
                 evidence
                     .push_str("; they give the same home address, so this counts as a household");
             }
-            for p in unit_members(g, actors, u) {
+            for p in unit_members(actors, u) {
                 out.push(Signal {
                     id: sig,
                     subject: Subject::Persona(p),
@@ -128,7 +127,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
                     g.ident_text(my_hash),
                     list(&names)
                 );
-                for p in unit_members(g, actors, u) {
+                for p in unit_members(actors, u) {
                     out.push(Signal {
                         id: "similar_photo",
                         subject: Subject::Persona(p),

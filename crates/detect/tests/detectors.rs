@@ -167,7 +167,7 @@ fn common_values_weigh_less_until_nothing() {
         .run();
     let w3 = fired(&g3, &s3, "shared_device_fingerprint", "x1")[0].weight;
     assert!(w3 < unmask_detect::weights::SHARED_DEVICE && w3 > 0.0);
-    let _ = g;
+    assert_eq!(g.personas.len(), 40);
 }
 
 #[test]

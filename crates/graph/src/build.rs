@@ -203,8 +203,8 @@ impl<'r> GraphBuilder<'r> {
                 "{unowned} login name(s) in the event logs match no worker's login or e-mail"
             ));
         }
-        for (x, day) in std::mem::take(&mut self.login_days) {
-            let _ = day;
+        // Distinct (login, day) pairs: each is one day the login was seen.
+        for (x, _) in std::mem::take(&mut self.login_days) {
             self.g.activity[x as usize].days += 1;
         }
         let g = &mut self.g;

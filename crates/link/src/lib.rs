@@ -409,25 +409,29 @@ fn tf_tables(fields: &[Field], a: &Table, b: &Table) -> Vec<FxHashMap<String, f6
         .collect()
 }
 
-/// Scores every candidate pair: (i, j, weight, probability).
+/// Scores every candidate pair: (i, j, weight, probability). Exact matches
+/// on tf fields look up the (shared) value's frequency, so the left
+/// records' values are joined once, not per pair.
 pub fn predict(
     model: &Model,
     a: &Table,
-    b: &Table,
     pairs: &[(u32, u32)],
     levels: &[Vec<u8>],
 ) -> Vec<(u32, u32, f64, f64)> {
+    let values: Vec<Vec<String>> = (0..a.rows.len())
+        .map(|r| {
+            model
+                .fields
+                .iter()
+                .map(|f| a.value(r, &f.columns))
+                .collect()
+        })
+        .collect();
     pairs
         .iter()
         .zip(levels)
         .map(|(&(i, j), v)| {
-            let vals: Vec<String> = model
-                .fields
-                .iter()
-                .map(|f| a.value(i as usize, &f.columns))
-                .collect();
-            let _ = b;
-            let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
+            let refs: Vec<&str> = values[i as usize].iter().map(String::as_str).collect();
             let (w, p) = model.score(v, Some(&refs));
             (i, j, w, p)
         })

@@ -16,7 +16,7 @@ fn febrl4_links_without_labels() {
     let pairs = block(&a, &b, &rules, false);
     let levels = compare(&fields, &a, &b, &pairs);
     let model = Model::train(fields, &a, &b, &levels, 200_000, false);
-    let scored = predict(&model, &a, &b, &pairs, &levels);
+    let scored = predict(&model, &a, &pairs, &levels);
 
     let truth: HashSet<(String, String)> =
         std::fs::read_to_string(febrl().join("febrl4_pairs.csv"))
@@ -62,7 +62,7 @@ fn febrl3_dedupes_without_labels() {
     let pairs = block(&t, &t, &rules, true);
     let levels = compare(&fields, &t, &t, &pairs);
     let model = Model::train(fields, &t, &t, &levels, 200_000, true);
-    let scored = predict(&model, &t, &t, &pairs, &levels);
+    let scored = predict(&model, &t, &pairs, &levels);
     let key = |x: &str, y: &str| {
         if x < y {
             (x.to_string(), y.to_string())

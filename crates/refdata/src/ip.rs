@@ -731,8 +731,9 @@ impl IpIndex {
     }
 }
 
-/// Non-overlapping ASN ranges: where databases overlap (they should not),
-/// the narrower, later range is kept by the sweep's tie-break on value.
+/// Non-overlapping ASN ranges. MaxMind DB networks never overlap; should
+/// two ranges of a user's database overlap, the one starting first keeps
+/// the shared part and the other keeps only what extends past it.
 fn sweep_first(mut ranges: Vec<(u128, u128, u32)>) -> Vec<(u128, u128, u32)> {
     ranges.sort_unstable();
     let mut out: Vec<(u128, u128, u32)> = Vec::with_capacity(ranges.len());

@@ -8,6 +8,42 @@ pub struct PackFile {
     /// The public upstream location `data install` fetches without `--from`
     /// (empty: only installable from a mirror).
     pub upstream: &'static str,
+    /// How to verify the file; `None`: from its extension.
+    pub format: Option<Format>,
+}
+
+/// What a pack file is, for verification before install.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Mmdb,
+    /// One CIDR, address or ASN per line.
+    RangeList,
+    Csv,
+    /// CSV without a header row (OFAC's legacy files).
+    HeaderlessCsv,
+    Xml,
+    Json,
+    /// The LOLRMM catalogue, as flat CSV or LOLRMM's JSON export.
+    Rmm,
+}
+
+impl Format {
+    /// The format a file name's extension stands for.
+    pub fn of(name: &str) -> Format {
+        match name.rsplit('.').next().unwrap_or("") {
+            "mmdb" => Format::Mmdb,
+            "csv" => Format::Csv,
+            "xml" => Format::Xml,
+            "json" => Format::Json,
+            _ => Format::RangeList,
+        }
+    }
+}
+
+impl PackFile {
+    pub fn format(&self) -> Format {
+        self.format.unwrap_or_else(|| Format::of(self.mirror))
+    }
 }
 
 pub struct Pack {
@@ -24,6 +60,14 @@ macro_rules! file {
         PackFile {
             mirror: $m,
             upstream: $u,
+            format: None,
+        }
+    };
+    ($m:expr, $u:expr, $f:expr) => {
+        PackFile {
+            mirror: $m,
+            upstream: $u,
+            format: Some($f),
         }
     };
 }
@@ -168,9 +212,12 @@ pub const PACKS: &[Pack] = &[
         about: "Remote monitoring and management tools: process names and install paths (LOLRMM)",
         licence: "Apache-2.0",
         stale_after_days: 90,
+        // Upstream serves LOLRMM's own JSON export; a mirror may hold the
+        // flat indicator CSV. The Rmm format reads either (rmm.rs).
         files: &[file!(
             "netintel/rmm/lolrmm_indicators.csv",
-            "https://lolrmm.io/api/rmm_tools.json" /* LOLRMM's own JSON export; a mirror may hold the flat indicator CSV (rmm.rs reads either) */
+            "https://lolrmm.io/api/rmm_tools.json",
+            Format::Rmm
         )],
     },
     Pack {
@@ -193,19 +240,23 @@ pub const PACKS: &[Pack] = &[
         files: &[
             file!(
                 "sanctions/ofac/sdn_2024-05-03.csv",
-                "https://www.treasury.gov/ofac/downloads/sdn.csv"
+                "https://www.treasury.gov/ofac/downloads/sdn.csv",
+                Format::HeaderlessCsv
             ),
             file!(
                 "sanctions/ofac/add_2026-06-02.csv",
-                "https://www.treasury.gov/ofac/downloads/add.csv"
+                "https://www.treasury.gov/ofac/downloads/add.csv",
+                Format::HeaderlessCsv
             ),
             file!(
                 "sanctions/ofac/alt_2026-06-02.csv",
-                "https://www.treasury.gov/ofac/downloads/alt.csv"
+                "https://www.treasury.gov/ofac/downloads/alt.csv",
+                Format::HeaderlessCsv
             ),
             file!(
                 "sanctions/ofac/sdn_comments_watchman_2025-12.csv",
-                "https://www.treasury.gov/ofac/downloads/sdn_comments.csv"
+                "https://www.treasury.gov/ofac/downloads/sdn_comments.csv",
+                Format::HeaderlessCsv
             ),
             file!(
                 "sanctions/un/un_consolidated_2026-02-27.xml",

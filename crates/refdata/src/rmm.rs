@@ -50,9 +50,7 @@ fn glob_match(parts: &[String], text: &str) -> bool {
             }
         }
     }
-    parts.last().is_some_and(|l| l.is_empty())
-        || rest.is_empty()
-        || parts.len() == 1 && rest.is_empty()
+    parts.last().is_some_and(|l| l.is_empty()) || rest.is_empty()
 }
 
 impl RmmIndex {

@@ -12,7 +12,7 @@
 //! only then points `current` at it with an atomic rename. A failed or
 //! interrupted install leaves the previous version in use.
 
-use crate::packs::{PACKS, Pack};
+use crate::packs::{Format, PACKS, Pack};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{self, Read};
@@ -90,64 +90,63 @@ fn sha256_file(p: &Path) -> io::Result<(String, u64)> {
     Ok((digest.iter().map(|b| format!("{b:02x}")).collect(), n))
 }
 
-/// Checks that a file is what its name says and counts its records.
-fn verify(path: &Path) -> Result<u64, String> {
+/// Checks that a file is what its format says and counts its records.
+fn verify(path: &Path, format: Format) -> Result<u64, String> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if name.ends_with(".mmdb") {
-        return mmdb_networks(path).map(|(n, _)| n);
+    let read = || std::fs::read(path).map_err(|e| format!("{name}: {e}"));
+    match format {
+        Format::Mmdb => return mmdb_networks(path).map(|(n, _)| n),
+        Format::Rmm => {
+            return crate::rmm::RmmIndex::from_bytes(&read()?)
+                .map(|ix| ix.indicators() as u64)
+                .map_err(|e| format!("{name}: {e}"));
+        }
+        Format::Json => {
+            let v: serde_json::Value =
+                serde_json::from_slice(&read()?).map_err(|e| format!("{name} is not JSON: {e}"))?;
+            return Ok(match v {
+                serde_json::Value::Array(a) => a.len() as u64,
+                serde_json::Value::Object(o) => o
+                    .values()
+                    .map(|x| x.as_array().map_or(1, |a| a.len() as u64))
+                    .sum(),
+                _ => 1,
+            });
+        }
+        _ => {}
     }
-    if name.starts_with("lolrmm") {
-        let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
-        return crate::rmm::RmmIndex::from_bytes(&bytes)
-            .map(|ix| ix.indicators() as u64)
-            .map_err(|e| format!("{name}: {e}"));
-    }
-    if name.ends_with(".json") {
-        let v: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(path).map_err(|e| e.to_string())?)
-                .map_err(|e| format!("{name} is not JSON: {e}"))?;
-        return Ok(match v {
-            serde_json::Value::Array(a) => a.len() as u64,
-            serde_json::Value::Object(o) => o
-                .values()
-                .map(|x| x.as_array().map_or(1, |a| a.len() as u64))
-                .sum(),
-            _ => 1,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
+    let bytes = read()?;
     // Government CSVs are not always UTF-8 (Latin-1 names); lossy is
     // enough to check the structure.
     let text = String::from_utf8_lossy(&bytes);
-    if name.ends_with(".xml") {
-        let t = text.trim_start_matches('\u{feff}').trim();
-        if !t.starts_with('<') || !t.ends_with('>') {
-            return Err(format!("{name} is not a complete XML document"));
+    match format {
+        Format::Xml => {
+            let t = text.trim_start_matches('\u{feff}').trim();
+            if !t.starts_with('<') || !t.ends_with('>') {
+                return Err(format!("{name} is not a complete XML document"));
+            }
+            return Ok(text.matches("<INDIVIDUAL>").count() as u64
+                + text.matches("<ENTITY>").count() as u64);
         }
-        return Ok(
-            text.matches("<INDIVIDUAL>").count() as u64 + text.matches("<ENTITY>").count() as u64
-        );
+        Format::Csv | Format::HeaderlessCsv => {
+            let mut r = csv::ReaderBuilder::new()
+                .flexible(true)
+                .has_headers(format == Format::Csv)
+                .trim(csv::Trim::All)
+                .from_reader(text.as_bytes());
+            let mut rows = 0u64;
+            for (i, row) in r.byte_records().enumerate() {
+                row.map_err(|e| format!("{name} row {}: {e}", i + 2))?;
+                rows += 1;
+            }
+            return Ok(rows);
+        }
+        _ => {}
     }
     let records = text
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .count() as u64;
-    if name.ends_with(".csv") {
-        // OFAC's legacy files (sdn, add, alt, sdn_comments) have no header.
-        let headerless = ["sdn", "add", "alt"].iter().any(|p| name.starts_with(p));
-        let mut r = csv::ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(!headerless)
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
-        let mut rows = 0u64;
-        for (i, row) in r.byte_records().enumerate() {
-            row.map_err(|e| format!("{name} row {}: {e}", i + 2))?;
-            rows += 1;
-        }
-        let _ = records;
-        return Ok(rows);
-    }
     // Range lists: every line must be an address or a CIDR (or an ASN).
     for (i, l) in text.lines().enumerate() {
         let l = l.split('#').next().unwrap_or("").trim();
@@ -250,7 +249,7 @@ pub fn install(data: &Path, pack: &Pack, from: &Source) -> Result<Manifest, Stri
                     (f.upstream.to_string(), None)
                 }
             };
-            let records = verify(&dst)?;
+            let records = verify(&dst, f.format())?;
             let (sha, bytes) = sha256_file(&dst).map_err(|e| e.to_string())?;
             combined.update(sha.as_bytes());
             // A MaxMind DB says when it was built; other files have only

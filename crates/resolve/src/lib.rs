@@ -12,7 +12,7 @@
 //! 4) replaces this module's decisions but keeps its output shape.
 
 use rustc_hash::FxHashMap;
-use unmask_graph::{IdentKind, IdentityGraph, Node, PersonaId, PersonaKind, Role};
+use unmask_graph::{IdentKind, IdentityGraph, PersonaId, PersonaKind, Role};
 
 /// An operator runs up to about a dozen personas; a value shared by more
 /// people than that is a common value, not one person.
@@ -271,7 +271,6 @@ pub fn resolve(g: &IdentityGraph) -> Actors {
             }
         }
     }
-    let _ = Node::Persona;
     // Number actors by their first member.
     let mut index: FxHashMap<u32, u32> = FxHashMap::default();
     let mut of = vec![0u32; n];
