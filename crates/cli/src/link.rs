@@ -1,112 +1,224 @@
-//! `unmask link`: deduplicate one CSV or link two, with a model file, trained
-//! on the data itself (no labels).
+//! `unmask link`: deduplicate one table or link two, with a model file,
+//! trained on the data itself (no labels).
 
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
-use unmask_link::{ModelFile, Table, block, compare, predict};
+use unmask_link::{Input, ModelFile, Options, Table, blocking_recall};
 
 #[derive(Args)]
 pub struct LinkArgs {
-    /// The CSV to deduplicate, or the left side of a linkage.
+    /// The CSV or JSONL to deduplicate, or the left side of a linkage.
     left: PathBuf,
     /// The right side of a linkage.
     right: Option<PathBuf>,
-    /// The model: fields, comparison levels and blocking rules (TOML; see models/febrl.toml).
+    /// The model: fields, comparison levels, blocking rules (TOML; see models/).
     #[arg(long)]
     model: PathBuf,
-    /// Where to write pairs.csv.
+    /// Where to write pairs.csv and clusters.csv.
     #[arg(long, default_value = "link-out")]
     out: PathBuf,
-    /// Keep pairs with a match probability at or above this.
-    #[arg(long, default_value_t = 0.9)]
-    threshold: f64,
-    /// Random pairs used to estimate u (level shares among non-matches;
-    /// 200k gives the same Febrl results as 1M in a fifth of the time).
+    /// Match probability at which a pair is a match; by default the one that
+    /// maximises the model's own expected F1 (no labels).
+    #[arg(long)]
+    threshold: Option<f64>,
+    /// Also write pairs down to this probability to pairs.csv (flagged
+    /// `match` = 0), e.g. to study thresholds.
+    #[arg(long)]
+    keep: Option<f64>,
+    /// Random pairs used to estimate u (level shares among non-matches).
     #[arg(long, default_value_t = 200_000)]
     u_pairs: usize,
-    /// Explain one pair: each field's level and weight.
+    /// A column holding the true entity, used only to report blocking recall.
+    #[arg(long, value_name = "COLUMN")]
+    truth: Option<String>,
+    /// Explain one pair: each field's level and evidence.
     #[arg(long, num_args = 2, value_names = ["ID1", "ID2"])]
     explain: Option<Vec<String>>,
 }
 
 pub fn run(args: LinkArgs) -> Result<(), String> {
     let t = std::time::Instant::now();
-    let spec = ModelFile::parse(
-        &std::fs::read_to_string(&args.model)
-            .map_err(|e| format!("{}: {e}", args.model.display()))?,
-    )?;
-    let (headers, a) = Table::read_csv(&args.left)?;
-    let (b, dedupe) = match &args.right {
-        Some(r) => (Table::read_csv(r)?.1, false),
-        None => (
-            Table {
-                ids: a.ids.clone(),
-                rows: a.rows.clone(),
-            },
-            true,
-        ),
+    let file = ModelFile::read(&args.model)?;
+    let id = file.id.as_deref();
+    let left = Table::read(&args.left, id)?;
+    let right = match &args.right {
+        Some(r) => Some(Table::read(r, id)?),
+        None => None,
     };
-    let (fields, rules) = spec.resolve(&headers)?;
-    let pairs = block(&a, &b, &rules, dedupe);
-    let levels = compare(&fields, &a, &b, &pairs);
-    let model = unmask_link::Model::train(fields, &a, &b, &levels, args.u_pairs, dedupe);
+    let input = match &right {
+        Some(r) => Input::link(&left, r),
+        None => Input::dedupe(&left),
+    };
+    let spec = file.resolve(&left.headers)?;
+    if let Some(r) = &right {
+        if r.headers != left.headers {
+            return Err("both tables must have the same columns in the same order".into());
+        }
+    }
+    let truth = match &args.truth {
+        Some(c) => Some(left.column(c).ok_or_else(|| format!("no column {c:?}"))?),
+        None => None,
+    };
+    let linkage = unmask_link::run(
+        &input,
+        &spec,
+        &Options {
+            u_pairs: args.u_pairs,
+            threshold: args.threshold,
+        },
+    );
+    let model = &linkage.model;
     if let Some(ids) = &args.explain {
         let find = |t: &Table, id: &str| {
             t.ids
                 .iter()
                 .position(|x| x == id)
+                .map(|i| i as u32)
                 .ok_or_else(|| format!("no record {id:?}"))
         };
-        let (i, j) = (find(&a, &ids[0])?, find(&b, &ids[1])?);
-        let (prior, parts, w, p) = model.explain(&a, i, &b, j);
-        println!("{:<16} {:>4} {:>8}  values", "field", "lvl", "bits");
+        let (i, j) = (find(input.left, &ids[0])?, find(input.right, &ids[1])?);
+        let (parts, p) = model.explain(&linkage.values, i, j);
         println!(
-            "{:<16} {:>4} {prior:>8.2}  (prior: λ = {:.2e})",
-            "prior", "", model.lambda
+            "prior: {:.2e} of all pairs are matches{}",
+            model.prior[0],
+            if model.related.is_some() {
+                format!(", {:.2e} related people", model.prior[1])
+            } else {
+                String::new()
+            }
+        );
+        println!(
+            "{:<16} {:>4} {:>8} {:>10}  values",
+            "field", "lvl", "bits", "vs related"
         );
         for c in &parts {
+            let rel = c
+                .bits_vs_related
+                .map_or(String::new(), |b| format!("{b:.2}"));
             println!(
-                "{:<16} {:>4} {:>8.2}  {:?} / {:?}",
+                "{:<16} {:>4} {:>8.2} {rel:>10}  {:?} / {:?}",
                 c.field, c.level, c.bits, c.left, c.right
             );
         }
-        println!(
-            "{:<16} {:>4} {w:>8.2}  match probability {p:.6}",
-            "total", ""
-        );
+        println!("match probability {p:.6}");
         return Ok(());
     }
-    let scored = predict(&model, &a, &pairs, &levels);
-    std::fs::create_dir_all(&args.out).map_err(|e| e.to_string())?;
+    let err = |e: std::io::Error| e.to_string();
+    std::fs::create_dir_all(&args.out).map_err(err)?;
+    let keep = args
+        .keep
+        .unwrap_or(linkage.threshold)
+        .min(linkage.threshold);
     let path = args.out.join("pairs.csv");
-    let mut w = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| e.to_string())?);
-    writeln!(w, "left_id,right_id,match_weight,match_probability").map_err(|e| e.to_string())?;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&path).map_err(err)?);
+    writeln!(w, "left_id,right_id,match_probability,match").map_err(err)?;
     let mut kept = 0;
-    for &(i, j, weight, p) in &scored {
-        if p >= args.threshold {
-            kept += 1;
+    for (&(i, j), &p) in linkage.candidates.pairs.iter().zip(&linkage.probs) {
+        let p = p as f64;
+        if p >= keep {
+            let is = p >= linkage.threshold;
+            kept += is as usize;
             writeln!(
                 w,
-                "{},{},{weight:.4},{p:.6}",
-                a.ids[i as usize], b.ids[j as usize]
+                "{},{},{p:.6},{}",
+                input.left.ids[i as usize], input.right.ids[j as usize], is as u8
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(err)?;
         }
     }
-    w.flush().map_err(|e| e.to_string())?;
+    w.flush().map_err(err)?;
+    let mut w =
+        std::io::BufWriter::new(std::fs::File::create(args.out.join("clusters.csv")).map_err(err)?);
+    writeln!(w, "id,cluster,side").map_err(err)?;
+    let ids = (input.left.ids.iter().map(|id| (id, "left"))).chain(
+        (if input.dedupe {
+            &[][..]
+        } else {
+            &input.right.ids[..]
+        })
+        .iter()
+        .map(|id| (id, "right")),
+    );
+    let mut sizes = vec![0u32; linkage.clusters.len()];
+    for ((id, side), &c) in ids.zip(&linkage.clusters) {
+        writeln!(w, "{id},{c},{side}").map_err(err)?;
+        sizes[c as usize] += 1;
+    }
+    w.flush().map_err(err)?;
+
+    let n = |x: usize| {
+        let s = x.to_string();
+        let mut out = String::new();
+        for (k, ch) in s.chars().enumerate() {
+            if k > 0 && (s.len() - k) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        out
+    };
     println!(
-        "{} records{}; {} candidate pairs from {} blocking rules; {kept} pairs at p ≥ {} → {} ({:.2} s)",
-        a.ids.len(),
-        if dedupe {
+        "{} records{}; {} candidate pairs",
+        n(input.left.len()),
+        if input.dedupe {
             String::new()
         } else {
-            format!(" × {}", b.ids.len())
+            format!(" × {}", n(input.right.len()))
         },
-        pairs.len(),
-        rules.len(),
-        args.threshold,
-        path.display(),
+        n(linkage.candidates.pairs.len())
+    );
+    let recall = truth.map(|c| blocking_recall(&input, &linkage.candidates, c));
+    println!(
+        "{:<40} {:>12} {:>10}{}",
+        "blocking rule",
+        "pairs added",
+        "max block",
+        if recall.is_some() {
+            "  true pairs  cumulative recall"
+        } else {
+            ""
+        }
+    );
+    let mut found = 0;
+    for (k, r) in linkage.candidates.per_rule.iter().enumerate() {
+        print!(
+            "{:<40} {:>12} {:>10}",
+            r.label,
+            n(r.added),
+            n(r.largest_block)
+        );
+        if let Some((total, per)) = &recall {
+            found += per[k];
+            print!(
+                "  {:>10}  {:.4}",
+                n(per[k]),
+                found as f64 / (*total).max(1) as f64
+            );
+        }
+        println!();
+    }
+    let multi = sizes.iter().filter(|&&s| s > 1).count();
+    let s = linkage.seconds;
+    println!(
+        "threshold {:.4}{}; {} pairs are matches; {} clusters of 2 or more → {}",
+        linkage.threshold,
+        if args.threshold.is_some() {
+            " (given)"
+        } else {
+            " (chosen by the model's expected F1)"
+        },
+        n(kept),
+        n(multi),
+        args.out.display()
+    );
+    println!(
+        "seconds: block {:.2}, compare {:.2}, train {:.2}, predict {:.2}, cluster {:.2}; total {:.2}",
+        s[0],
+        s[1],
+        s[2],
+        s[3],
+        s[4],
         t.elapsed().as_secs_f64()
     );
     Ok(())

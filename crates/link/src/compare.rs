@@ -1,0 +1,372 @@
+//! Comparison levels: how alike two records are, field by field.
+//!
+//! Every field's comparison yields a level: 0 when either value is missing
+//! (it then carries no weight), 1 for an exact match, then one level per
+//! threshold from closest to loosest, and last "different".
+
+use crate::table::{Input, Table};
+use rustc_hash::FxHashMap;
+
+#[derive(Clone, Debug)]
+pub enum Comparator {
+    /// exact or different
+    Exact,
+    /// exact, then Jaro-Winkler similarity at or above each threshold
+    JaroWinkler(Vec<f64>),
+    /// exact, then Levenshtein distance at or below each threshold
+    Levenshtein(Vec<usize>),
+    /// exact, then Damerau-Levenshtein distance at or below each threshold
+    Damerau(Vec<usize>),
+    /// `yyyymmdd` (separators ignored): exact, one edit, within a month,
+    /// a year, ten years
+    Date,
+    /// numbers: exact, then absolute difference at or below each threshold
+    Numeric(Vec<f64>),
+    /// word sets: exact, then Jaccard similarity at or above each threshold
+    /// (word order and repeats ignored: "smith john" = "john smith")
+    TokenSet(Vec<f64>),
+    /// 64-bit hashes in hex (perceptual photo hashes): exact, then at most
+    /// each threshold of differing bits
+    Hamming(Vec<u32>),
+    /// long text (résumés): exact, then MinHash-estimated Jaccard similarity
+    /// of word 3-shingles at or above each threshold
+    MinHash(Vec<f64>),
+}
+
+impl Comparator {
+    pub fn levels(&self) -> usize {
+        3 + match self {
+            Comparator::Exact => 0,
+            Comparator::JaroWinkler(t) | Comparator::TokenSet(t) | Comparator::MinHash(t) => {
+                t.len()
+            }
+            Comparator::Numeric(t) => t.len(),
+            Comparator::Levenshtein(t) | Comparator::Damerau(t) => t.len(),
+            Comparator::Hamming(t) => t.len(),
+            Comparator::Date => 4,
+        }
+    }
+
+    /// The level of two present, different values (2 … last).
+    fn inexact(&self, a: &str, b: &str, sig: Option<(&[u32], &[u32])>) -> u8 {
+        let last = self.levels() as u8 - 1;
+        let found = match self {
+            Comparator::Exact => None,
+            Comparator::JaroWinkler(t) => {
+                let s = strsim::jaro_winkler(a, b);
+                t.iter().position(|&x| s >= x)
+            }
+            Comparator::Levenshtein(t) => {
+                let d = strsim::levenshtein(a, b);
+                t.iter().position(|&x| d <= x)
+            }
+            Comparator::Damerau(t) => {
+                let d = strsim::damerau_levenshtein(a, b);
+                t.iter().position(|&x| d <= x)
+            }
+            Comparator::Date => date_level(a, b),
+            Comparator::Numeric(t) => match (a.parse::<f64>(), b.parse::<f64>()) {
+                (Ok(x), Ok(y)) => t.iter().position(|&th| (x - y).abs() <= th),
+                _ => None,
+            },
+            Comparator::TokenSet(t) => {
+                let s = token_jaccard(a, b);
+                t.iter().position(|&x| s >= x)
+            }
+            Comparator::Hamming(t) => match (parse_hash(a), parse_hash(b)) {
+                (Some(x), Some(y)) => {
+                    let d = (x ^ y).count_ones();
+                    t.iter().position(|&th| d <= th)
+                }
+                _ => None,
+            },
+            Comparator::MinHash(t) => {
+                let s = match sig {
+                    Some((x, y)) => minhash_similarity(x, y),
+                    None => minhash_similarity(&minhash(a), &minhash(b)),
+                };
+                t.iter().position(|&th| s >= th)
+            }
+        };
+        found.map_or(last, |i| 2 + i as u8)
+    }
+}
+
+fn parse_hash(s: &str) -> Option<u64> {
+    u64::from_str_radix(s.trim_start_matches("0x"), 16).ok()
+}
+
+fn token_jaccard(a: &str, b: &str) -> f64 {
+    let ta: rustc_hash::FxHashSet<&str> = a.split_whitespace().collect();
+    let tb: rustc_hash::FxHashSet<&str> = b.split_whitespace().collect();
+    let inter = ta.intersection(&tb).count() as f64;
+    let union = (ta.len() + tb.len()) as f64 - inter;
+    if union == 0.0 { 1.0 } else { inter / union }
+}
+
+/// Number of MinHash permutations: the similarity estimate's standard
+/// error is about 0.06, enough to tell a reworded résumé from a new one.
+pub const MINHASH_LEN: usize = 64;
+
+/// MinHash signature of a text's word 3-shingles (words, for texts shorter
+/// than three words).
+pub fn minhash(text: &str) -> Vec<u32> {
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut sig = vec![u32::MAX; MINHASH_LEN];
+    let shingles: Vec<u64> = if words.len() < 3 {
+        words.iter().map(|w| fx(w.as_bytes(), 0)).collect()
+    } else {
+        words
+            .windows(3)
+            .map(|w| fx(w.join(" ").as_bytes(), 0))
+            .collect()
+    };
+    for s in shingles {
+        for (k, slot) in sig.iter_mut().enumerate() {
+            let h = mix(s ^ (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) as u32;
+            *slot = (*slot).min(h);
+        }
+    }
+    sig
+}
+
+fn minhash_similarity(a: &[u32], b: &[u32]) -> f64 {
+    let same = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    same as f64 / a.len().max(1) as f64
+}
+
+pub(crate) fn fx(bytes: &[u8], seed: u64) -> u64 {
+    let mut h = seed ^ 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    mix(h)
+}
+
+pub(crate) fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn days(s: &str) -> Option<i64> {
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (y, m, d) = (
+        s[..4].parse::<i64>().ok()?,
+        s[4..6].parse::<i64>().ok()?,
+        s[6..].parse::<i64>().ok()?,
+    );
+    Some(y * 372 + m * 31 + d)
+}
+
+fn date_level(a: &str, b: &str) -> Option<usize> {
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let (a, b) = (digits(a), digits(b));
+    if strsim::levenshtein(&a, &b) <= 1 {
+        return Some(0);
+    }
+    let d = (days(&a)? - days(&b)?).abs();
+    [31, 372, 3720].iter().position(|&x| d <= x).map(|i| i + 1)
+}
+
+/// A compared field: one or more columns, joined with a space.
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub name: String,
+    pub columns: Vec<usize>,
+    pub comparator: Comparator,
+    /// Exact matches use the matched value's own frequency as `u`, so a
+    /// shared rare value counts more than a shared common one.
+    pub tf: bool,
+}
+
+/// Each field's values for both sides, interned together: exact matches
+/// are integer comparisons, each value's frequency is known, and per-value
+/// work (MinHash signatures) is done once per distinct value.
+pub struct FieldValues {
+    pub values: Vec<String>,
+    /// Share of all records (both sides) holding each value.
+    pub freq: Vec<f64>,
+    pub left: Vec<u32>,
+    pub right: Vec<u32>,
+    signatures: Vec<Vec<u32>>,
+}
+
+impl FieldValues {
+    pub fn build(fields: &[Field], input: &Input) -> Vec<FieldValues> {
+        fields
+            .iter()
+            .map(|f| {
+                let mut index: FxHashMap<String, u32> = FxHashMap::default();
+                let mut values = vec![String::new()];
+                let mut counts = vec![0u32];
+                let mut side = |t: &Table| -> Vec<u32> {
+                    let mut buf = String::new();
+                    (0..t.len())
+                        .map(|r| {
+                            buf.clear();
+                            for &c in &f.columns {
+                                let v = t.get(r, c);
+                                if !v.is_empty() {
+                                    if !buf.is_empty() {
+                                        buf.push(' ');
+                                    }
+                                    buf.push_str(v);
+                                }
+                            }
+                            let id = if buf.is_empty() {
+                                0
+                            } else if let Some(&id) = index.get(buf.as_str()) {
+                                id
+                            } else {
+                                let id = values.len() as u32;
+                                values.push(buf.clone());
+                                counts.push(0);
+                                index.insert(buf.clone(), id);
+                                id
+                            };
+                            counts[id as usize] += 1;
+                            id
+                        })
+                        .collect()
+                };
+                let left = side(input.left);
+                let right = if input.dedupe {
+                    vec![]
+                } else {
+                    side(input.right)
+                };
+                let n = (left.len() + right.len()).max(1) as f64;
+                let signatures = if matches!(f.comparator, Comparator::MinHash(_)) {
+                    values.iter().map(|v| minhash(v)).collect()
+                } else {
+                    vec![]
+                };
+                FieldValues {
+                    freq: counts.iter().map(|&c| c as f64 / n).collect(),
+                    values,
+                    left,
+                    right,
+                    signatures,
+                }
+            })
+            .collect()
+    }
+
+    /// Value id of a record (`right` selects the right-hand table).
+    pub fn id(&self, row: u32, right: bool) -> u32 {
+        if right && !self.right.is_empty() {
+            self.right[row as usize]
+        } else {
+            self.left[row as usize]
+        }
+    }
+}
+
+/// One pair's level for every field.
+pub fn compare_pair(fields: &[Field], values: &[FieldValues], i: u32, j: u32, out: &mut [u8]) {
+    for (f, (fd, fv)) in fields.iter().zip(values).enumerate() {
+        let (x, y) = (fv.id(i, false), fv.id(j, true));
+        out[f] = if x == 0 || y == 0 {
+            0
+        } else if x == y {
+            1
+        } else {
+            let sig = (!fv.signatures.is_empty()).then(|| {
+                (
+                    fv.signatures[x as usize].as_slice(),
+                    fv.signatures[y as usize].as_slice(),
+                )
+            });
+            fd.comparator
+                .inexact(&fv.values[x as usize], &fv.values[y as usize], sig)
+        };
+    }
+}
+
+/// Comparison vectors of many pairs, stored flat (`fields` bytes per pair).
+pub struct Levels {
+    pub fields: usize,
+    pub data: Vec<u8>,
+}
+
+impl Levels {
+    pub fn len(&self) -> usize {
+        self.data.len() / self.fields.max(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    pub fn get(&self, k: usize) -> &[u8] {
+        &self.data[k * self.fields..(k + 1) * self.fields]
+    }
+}
+
+/// Compares every pair, on all cores (pairs are independent).
+pub fn compare(fields: &[Field], values: &[FieldValues], pairs: &[(u32, u32)]) -> Levels {
+    let nf = fields.len();
+    let mut data = vec![0u8; pairs.len() * nf];
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let per = pairs.len().div_ceil(threads).max(4096);
+    std::thread::scope(|s| {
+        for (ps, out) in pairs.chunks(per).zip(data.chunks_mut(per * nf)) {
+            s.spawn(move || {
+                for (&(i, j), o) in ps.iter().zip(out.chunks_mut(nf)) {
+                    compare_pair(fields, values, i, j, o);
+                }
+            });
+        }
+    });
+    Levels { fields: nf, data }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_of_each_comparator() {
+        let jw = Comparator::JaroWinkler(vec![0.92, 0.88, 0.70]);
+        assert_eq!(jw.levels(), 6);
+        assert_eq!(jw.inexact("michaela", "micheala", None), 2);
+        assert_eq!(jw.inexact("michaela", "zoe", None), 5);
+        assert_eq!(Comparator::Date.inexact("19151111", "19151112", None), 2);
+        assert_eq!(Comparator::Date.inexact("19151111", "19151201", None), 3);
+        assert_eq!(
+            Comparator::Date.inexact("1915-11-11", "1950-11-11", None),
+            6
+        );
+        let h = Comparator::Hamming(vec![4, 10]);
+        assert_eq!(h.inexact("ff00ff00ff00ff00", "ff00ff00ff00ff07", None), 2);
+        assert_eq!(h.inexact("ff00ff00ff00ff00", "ff00ff00ff00ff3f", None), 3);
+        assert_eq!(h.inexact("ff00ff00ff00ff00", "00ff00ff00ff00ff", None), 4);
+        let ts = Comparator::TokenSet(vec![0.99, 0.5]);
+        assert_eq!(ts.inexact("smith john", "john smith", None), 2);
+        assert_eq!(ts.inexact("john smith", "john smith jr", None), 3);
+        let n = Comparator::Numeric(vec![1.0, 5.0]);
+        assert_eq!(n.inexact("10", "11", None), 2);
+        assert_eq!(n.inexact("10", "14.5", None), 3);
+        assert_eq!(n.inexact("10", "x", None), 4);
+    }
+
+    #[test]
+    fn minhash_tells_a_reworded_text_from_another() {
+        let cv = "senior rust engineer with ten years building distributed payment systems \
+                  at scale led teams of five shipped kafka pipelines and postgres tuning";
+        let reworded = cv.replace("ten years", "a decade");
+        let other = "junior designer who loves typography branding and illustration for \
+                     small studios in lisbon and porto with a focus on print work";
+        let m = Comparator::MinHash(vec![0.5, 0.2]);
+        assert_eq!(m.inexact(cv, &reworded, None), 2);
+        assert_eq!(m.inexact(cv, other, None), 4);
+    }
+}
