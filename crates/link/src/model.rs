@@ -565,6 +565,7 @@ mod tests {
         for (k, s) in names.enumerate() {
             t.push(&k.to_string(), [s]);
         }
+        let t = t.finish();
         let spec = crate::spec::ModelFile::parse(
             "[[field]]\nname = \"surname\"\ncolumns = [\"surname\"]\ncompare = \"jaro_winkler\"\nthresholds = [0.9]\ntf = true\n[[blocking]]\non = [\"surname\"]\n",
         )

@@ -127,6 +127,9 @@ impl ModelFile {
         if fields.is_empty() || rules.is_empty() {
             return Err("a model needs at least one [[field]] and one [[blocking]] rule".into());
         }
+        if fields.len() > crate::compare::MAX_FIELDS {
+            return Err(format!("at most {} fields", crate::compare::MAX_FIELDS));
+        }
         if rules.len() > 255 {
             return Err("at most 255 blocking rules".into());
         }

@@ -2,41 +2,59 @@
 //! a million rows of a dozen short strings stay in tens of megabytes, and
 //! equality is a comparison of two integers.
 
-use rustc_hash::FxHashMap;
 use std::path::Path;
 
-/// One column: its distinct values (id 0 is the empty value) and each row's
-/// value id.
-#[derive(Clone, Debug, Default)]
-pub struct Column {
+/// Distinct strings, each stored once; the index holds only ids and hashes
+/// the stored strings (no second copy of every value).
+#[derive(Clone, Debug)]
+pub(crate) struct Interner {
     pub values: Vec<String>,
-    pub ids: Vec<u32>,
-    index: FxHashMap<String, u32>,
+    index: hashbrown::HashTable<u32>,
 }
 
-impl Column {
-    fn new() -> Column {
-        Column {
+impl Interner {
+    /// Id 0 is the empty value.
+    pub fn new() -> Interner {
+        Interner {
             values: vec![String::new()],
-            ids: vec![],
-            index: FxHashMap::default(),
+            index: hashbrown::HashTable::new(),
         }
     }
 
-    fn push(&mut self, v: &str) {
-        let id = if v.is_empty() {
-            0
-        } else if let Some(&id) = self.index.get(v) {
-            id
-        } else {
-            let id = self.values.len() as u32;
-            self.values.push(v.to_string());
-            self.index.insert(v.to_string(), id);
-            id
-        };
-        self.ids.push(id);
+    pub fn intern(&mut self, v: &str) -> u32 {
+        if v.is_empty() {
+            return 0;
+        }
+        let hash = |s: &str| crate::compare::fx(s.as_bytes(), 0);
+        let values = &self.values;
+        match self.index.find(hash(v), |&id| values[id as usize] == v) {
+            Some(&id) => id,
+            None => {
+                let id = self.values.len() as u32;
+                self.values.push(v.to_string());
+                let values = &self.values;
+                self.index
+                    .insert_unique(hash(v), id, |&id| hash(&values[id as usize]));
+                id
+            }
+        }
     }
 
+    /// The values, with the index dropped.
+    pub fn into_values(self) -> Vec<String> {
+        self.values
+    }
+}
+
+/// One column: its distinct values (id 0 is the empty value) and each row's
+/// value id.
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub values: Vec<String>,
+    pub ids: Vec<u32>,
+}
+
+impl Column {
     pub fn get(&self, row: usize) -> &str {
         &self.values[self.ids[row] as usize]
     }
@@ -50,12 +68,20 @@ pub struct Table {
     pub headers: Vec<String>,
     pub ids: Vec<String>,
     pub columns: Vec<Column>,
+    building: Vec<Interner>,
 }
 
 impl Table {
     pub fn new(headers: Vec<String>) -> Table {
         Table {
-            columns: headers.iter().map(|_| Column::new()).collect(),
+            columns: headers
+                .iter()
+                .map(|_| Column {
+                    values: vec![],
+                    ids: vec![],
+                })
+                .collect(),
+            building: headers.iter().map(|_| Interner::new()).collect(),
             headers,
             ids: vec![],
         }
@@ -70,16 +96,29 @@ impl Table {
     }
 
     /// Adds a row: its id and one value per column (missing → empty).
+    /// Call [`Table::finish`] after the last row.
     pub fn push<'v>(&mut self, id: &str, values: impl IntoIterator<Item = &'v str>) {
         self.ids.push(id.to_string());
         let mut values = values.into_iter();
         let mut buf = String::new();
-        for c in &mut self.columns {
+        for (c, interner) in self.columns.iter_mut().zip(&mut self.building) {
             let v = values.next().unwrap_or("").trim();
             buf.clear();
             buf.extend(v.chars().flat_map(char::to_lowercase));
-            c.push(&buf);
+            c.ids.push(interner.intern(&buf));
         }
+    }
+
+    /// Ends loading: drops the interning indexes.
+    pub fn finish(mut self) -> Table {
+        for (c, i) in self
+            .columns
+            .iter_mut()
+            .zip(std::mem::take(&mut self.building))
+        {
+            c.values = i.into_values();
+        }
+        self
     }
 
     pub fn column(&self, name: &str) -> Option<usize> {
@@ -124,7 +163,7 @@ impl Table {
             let rid = row.get(id).unwrap_or("").to_string();
             t.push(&rid, row.iter());
         }
-        Ok(t)
+        Ok(t.finish())
     }
 
     fn read_jsonl(path: &Path, id_column: Option<&str>) -> Result<Table, String> {
@@ -156,7 +195,7 @@ impl Table {
             let values: Vec<String> = headers.iter().map(|h| text(o.get(h))).collect();
             t.push(&text(o.get(&id)), values.iter().map(String::as_str));
         }
-        Ok(t)
+        Ok(t.finish())
     }
 }
 
