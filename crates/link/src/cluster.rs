@@ -31,25 +31,32 @@ pub fn cluster(
     } else {
         n_left + input.right.len()
     };
-    let node = |j: u32| {
-        if input.dedupe {
-            j as usize
-        } else {
-            n_left + j as usize
-        }
-    };
-    let mut edges: Vec<(f32, u32, u32)> = pairs
+    let node = |j: u32| if input.dedupe { j } else { n_left as u32 + j };
+    let edges = pairs
         .iter()
         .zip(probs)
-        .filter(|(_, p)| **p as f64 >= threshold)
-        .map(|(&(i, j), &p)| (p, i, j))
+        .map(|(&(i, j), &p)| (p, i, node(j)))
         .collect();
+    cluster_graph(n, edges, threshold, |x, y| {
+        oriented(input, n_left, x, y).map(|(l, r)| model.score_pair(values, l, r))
+    })
+}
+
+/// The clustering itself, for any graph: `edges` are (probability, node,
+/// node); `cross(x, y)` scores any pair of nodes, or `None` when the pair
+/// is not comparable (it is then left out of the average).
+pub fn cluster_graph(
+    n: usize,
+    mut edges: Vec<(f32, u32, u32)>,
+    threshold: f64,
+    mut cross: impl FnMut(u32, u32) -> Option<f64>,
+) -> Vec<u32> {
+    edges.retain(|e| e.0 as f64 >= threshold);
     edges.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
-    // Each group: its root and member list.
     let mut group: Vec<u32> = (0..n as u32).collect();
     let mut members: Vec<Vec<u32>> = (0..n as u32).map(|x| vec![x]).collect();
     for (_, i, j) in edges {
-        let (a, b) = (group[i as usize], group[node(j)]);
+        let (a, b) = (group[i as usize], group[j as usize]);
         if a == b {
             continue;
         }
@@ -58,8 +65,8 @@ pub fn cluster(
             let mut count = 0usize;
             for &x in &members[a as usize] {
                 for &y in &members[b as usize] {
-                    if let Some((l, r)) = oriented(input, n_left, x, y) {
-                        sum += model.score_pair(values, l, r);
+                    if let Some(p) = cross(x, y) {
+                        sum += p;
                         count += 1;
                     }
                 }

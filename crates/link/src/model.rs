@@ -291,15 +291,7 @@ impl Model {
                 }
             }
         }
-        let random = crate::compare::compare(fields, values, &random);
-        let u_rows: Vec<Pattern> = patterns(&random, None);
-        let u = shares(
-            &n_levels,
-            &u_rows
-                .iter()
-                .map(|p| (p.levels.as_slice(), p.count, &[][..]))
-                .collect::<Vec<_>>(),
-        );
+        let u = Model::level_shares(&n_levels, &crate::compare::compare(fields, values, &random));
         let covered: Vec<Vec<bool>> = spec
             .rules
             .iter()
@@ -317,19 +309,31 @@ impl Model {
             &patterns(levels, Some(&candidates.rule)),
             &covered,
         );
+        let all = input.all_pairs().max(levels.len() as f64);
+        Model::from_fit(fields.clone(), spec.related.clone(), u, fit, all)
+    }
+
+    /// A model from `u` and what EM learned, for `all_pairs` possible pairs.
+    pub fn from_fit(
+        fields: Vec<Field>,
+        related_fields: Vec<bool>,
+        u: Vec<Vec<f64>>,
+        fit: Fit,
+        all_pairs: f64,
+    ) -> Model {
         // EM's shares are among candidates, but `u` describes random pairs:
         // scoring needs the shares among all pairs. Blocking is built to
         // find (nearly) every match and related pair, so their expected
         // counts carry over and the rest of all pairs are unrelated.
-        let all = input.all_pairs().max(levels.len() as f64).max(1.0);
+        let all = all_pairs.max(1.0);
         let matches = fit.expected[0] / all;
         let relatives = fit.expected[1] / all;
         Model {
-            fields: fields.clone(),
+            fields,
             m: fit.m,
             u,
             related: fit.related,
-            related_fields: spec.related.clone(),
+            related_fields,
             prior: [matches, relatives, (1.0 - matches - relatives).max(1e-12)],
         }
     }
@@ -364,11 +368,28 @@ impl Model {
     /// Probability that pair (i, j) is one person, given its levels.
     pub fn probability(&self, values: &[FieldValues], i: u32, _j: u32, levels: &[u8]) -> f64 {
         // An exact match has one value: the left one.
-        let tf = |f: usize| {
+        self.probability_with(levels, |f| {
             let fv = &values[f];
             Some(fv.freq[fv.id(i, false) as usize])
-        };
+        })
+    }
+
+    /// Probability of a match from levels, with `tf(f)` the frequency of
+    /// the value matched exactly on field `f` (when known).
+    pub fn probability_with(&self, levels: &[u8], tf: impl Fn(usize) -> Option<f64>) -> f64 {
         softmax(self.log_likelihoods(levels, tf))[0]
+    }
+
+    /// Level shares among `pairs` comparison vectors (how `u` is estimated
+    /// from random pairs).
+    pub fn level_shares(n_levels: &[usize], levels: &Levels) -> Vec<Vec<f64>> {
+        let p = patterns(levels, None);
+        shares(
+            n_levels,
+            &p.iter()
+                .map(|p| (p.levels.as_slice(), p.count, &[][..]))
+                .collect::<Vec<_>>(),
+        )
     }
 
     /// Match probabilities of all candidate pairs.
