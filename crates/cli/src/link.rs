@@ -92,6 +92,13 @@ pub fn run(args: LinkArgs) -> Result<(), String> {
             "{:<16} {:>4} {:>8} {:>10}  values",
             "field", "lvl", "bits", "vs related"
         );
+        println!(
+            "{:<16} {:>4} {:>8.2} {:>10}  (prior odds of a match)",
+            "prior",
+            "",
+            (model.prior[0] / model.prior[2]).log2(),
+            ""
+        );
         for c in &parts {
             let rel = c
                 .bits_vs_related
@@ -101,7 +108,10 @@ pub fn run(args: LinkArgs) -> Result<(), String> {
                 c.field, c.level, c.bits, c.left, c.right
             );
         }
-        println!("match probability {p:.6}");
+        println!(
+            "match probability {p:.6} ({:.2} bits, with term frequencies and the related class)",
+            (p / (1.0 - p).max(1e-300)).log2()
+        );
         return Ok(());
     }
     let err = |e: std::io::Error| e.to_string();

@@ -426,6 +426,13 @@ fn link_dedupes_or_links_csvs_with_a_model_file_and_explains_a_pair() {
         "{} pairs",
         rows.len()
     );
+    let clusters = std::fs::read_to_string(out.path().join("clusters.csv")).unwrap();
+    assert_eq!(
+        clusters.lines().count(),
+        10_001,
+        "one row per record of both sides"
+    );
+    assert!(clusters.starts_with("id,cluster,side\n"));
     let o = unmask(&[
         "link",
         a.to_str().unwrap(),
