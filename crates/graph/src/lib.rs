@@ -10,11 +10,10 @@
 //! so memory grows with distinct facts, not with event count.
 
 mod build;
-pub mod intern;
 
 pub use build::{GraphBuilder, payment_key};
 
-use intern::Interner;
+use unmask_intern::Interner;
 use unmask_model::{Day, Extra, Timestamp};
 use unmask_normalise::name::Name;
 

@@ -192,7 +192,7 @@ mod tests {
         ] {
             t.push(id, [id, name, dob, who]);
         }
-        t.finish()
+        t
     }
 
     #[test]
@@ -226,7 +226,6 @@ mod tests {
         let a = people();
         let mut b = Table::new(a.headers.clone());
         b.push("x", ["x", "annabel smith", "19800101", "a"]);
-        let b = b.finish();
         let rule = BlockingRule {
             parts: vec![(1, 4)],
             label: "name:4".into(),

@@ -128,7 +128,6 @@ mod tests {
         for (k, r) in rows.iter().enumerate() {
             t.push(&k.to_string(), r.split(' '));
         }
-        let t = t.finish();
         let fields: Vec<Field> = (0..8)
             .map(|c| Field {
                 name: format!("f{c}"),

@@ -188,12 +188,13 @@ fn minhash_similarity(a: &[u32], b: &[u32]) -> f64 {
     same as f64 / a.len().max(1) as f64
 }
 
+/// A well-mixed 64-bit hash of bytes (blocking keys, shingles).
 pub(crate) fn fx(bytes: &[u8], seed: u64) -> u64 {
-    let mut h = seed ^ 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-    }
-    mix(h)
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write_u64(seed);
+    h.write(bytes);
+    mix(h.finish())
 }
 
 pub(crate) fn mix(mut z: u64) -> u64 {
@@ -250,7 +251,7 @@ pub struct Field {
 /// are integer comparisons, each value's frequency is known, and per-value
 /// work (MinHash signatures) is done once per distinct value.
 pub struct FieldValues {
-    pub values: Vec<String>,
+    values: unmask_intern::Interner<()>,
     /// Share of all records (both sides) holding each value.
     pub freq: Vec<f64>,
     pub left: Vec<u32>,
@@ -273,7 +274,7 @@ impl FieldValues {
     }
 
     fn build_one(f: &Field, input: &Input) -> FieldValues {
-        let mut interner = crate::table::Interner::new();
+        let mut interner = crate::table::new_interner();
         let mut side = |t: &Table| -> Vec<u32> {
             let mut buf = String::new();
             (0..t.len())
@@ -288,7 +289,7 @@ impl FieldValues {
                             buf.push_str(v);
                         }
                     }
-                    interner.intern(&buf)
+                    interner.intern((), &buf)
                 })
                 .collect()
         };
@@ -298,14 +299,16 @@ impl FieldValues {
         } else {
             side(input.right)
         };
-        let values = interner.into_values();
+        let values = interner;
         let mut counts = vec![0u32; values.len()];
         for &id in left.iter().chain(&right) {
             counts[id as usize] += 1;
         }
         let n = (left.len() + right.len()).max(1) as f64;
         let signatures = if matches!(f.comparator, Comparator::MinHash(_)) {
-            values.iter().map(|v| minhash(v)).collect()
+            (0..values.len() as u32)
+                .map(|v| minhash(values.text(v)))
+                .collect()
         } else {
             vec![]
         };
@@ -316,6 +319,11 @@ impl FieldValues {
             right,
             signatures,
         }
+    }
+
+    /// The text of a value id.
+    pub fn text(&self, id: u32) -> &str {
+        self.values.text(id)
     }
 
     /// Value id of a record (`right` selects the right-hand table).
@@ -355,8 +363,7 @@ fn compare_ids(fields: &[Field], values: &[FieldValues], x: &[u32], y: &[u32], o
                     fv.signatures[y as usize].as_slice(),
                 )
             });
-            fd.comparator
-                .inexact(&fv.values[x as usize], &fv.values[y as usize], sig)
+            fd.comparator.inexact(fv.text(x), fv.text(y), sig)
         };
     }
 }

@@ -433,8 +433,8 @@ impl Model {
                 };
                 Contribution {
                     field: fd.name.clone(),
-                    left: fv.values[x as usize].clone(),
-                    right: fv.values[y as usize].clone(),
+                    left: fv.text(x).to_string(),
+                    right: fv.text(y).to_string(),
                     level: l as u8,
                     bits: if l == 0 {
                         0.0
@@ -586,7 +586,6 @@ mod tests {
         for (k, s) in names.enumerate() {
             t.push(&k.to_string(), [s]);
         }
-        let t = t.finish();
         let spec = crate::spec::ModelFile::parse(
             "[[field]]\nname = \"surname\"\ncolumns = [\"surname\"]\ncompare = \"jaro_winkler\"\nthresholds = [0.9]\ntf = true\n[[blocking]]\non = [\"surname\"]\n",
         )

@@ -1,74 +1,40 @@
-//! Tables of records, stored by column with each column's values interned:
-//! a million rows of a dozen short strings stay in tens of megabytes, and
-//! equality is a comparison of two integers.
+//! Tables of records, stored by column with each column's values interned
+//! (the arena interner the identity graph uses): a million rows of a dozen
+//! short strings stay in tens of megabytes, and equality is a comparison of
+//! two integers.
 
 use std::path::Path;
+use unmask_intern::Interner;
 
-/// Distinct strings, each stored once; the index holds only ids and hashes
-/// the stored strings (no second copy of every value).
-#[derive(Clone, Debug)]
-pub(crate) struct Interner {
-    pub values: Vec<String>,
-    index: hashbrown::HashTable<u32>,
-}
-
-impl Interner {
-    /// Id 0 is the empty value.
-    pub fn new() -> Interner {
-        Interner {
-            values: vec![String::new()],
-            index: hashbrown::HashTable::new(),
-        }
-    }
-
-    pub fn intern(&mut self, v: &str) -> u32 {
-        if v.is_empty() {
-            return 0;
-        }
-        let hash = |s: &str| crate::compare::fx(s.as_bytes(), 0);
-        let values = &self.values;
-        match self.index.find(hash(v), |&id| values[id as usize] == v) {
-            Some(&id) => id,
-            None => {
-                let id = self.values.len() as u32;
-                self.values.push(v.to_string());
-                let values = &self.values;
-                self.index
-                    .insert_unique(hash(v), id, |&id| hash(&values[id as usize]));
-                id
-            }
-        }
-    }
-
-    /// The values, with the index dropped.
-    pub fn into_values(self) -> Vec<String> {
-        self.values
-    }
+/// Distinct values of a column or field, in one arena; id 0 is the empty
+/// value.
+pub(crate) fn new_interner() -> Interner<()> {
+    let mut i = Interner::default();
+    i.intern((), "");
+    i
 }
 
 /// One column: its distinct values (id 0 is the empty value) and each row's
 /// value id.
-#[derive(Clone, Debug)]
 pub struct Column {
-    pub values: Vec<String>,
+    values: Interner<()>,
     pub ids: Vec<u32>,
 }
 
 impl Column {
     pub fn get(&self, row: usize) -> &str {
-        &self.values[self.ids[row] as usize]
+        self.values.text(self.ids[row])
     }
 }
 
 /// Records: an id per row and named columns. Values are trimmed and
 /// lower-cased on reading, so case and stray spaces never count as a
 /// difference.
-#[derive(Clone, Debug, Default)]
+#[derive(Default)]
 pub struct Table {
     pub headers: Vec<String>,
     pub ids: Vec<String>,
     pub columns: Vec<Column>,
-    building: Vec<Interner>,
 }
 
 impl Table {
@@ -77,11 +43,10 @@ impl Table {
             columns: headers
                 .iter()
                 .map(|_| Column {
-                    values: vec![],
+                    values: new_interner(),
                     ids: vec![],
                 })
                 .collect(),
-            building: headers.iter().map(|_| Interner::new()).collect(),
             headers,
             ids: vec![],
         }
@@ -96,29 +61,16 @@ impl Table {
     }
 
     /// Adds a row: its id and one value per column (missing → empty).
-    /// Call [`Table::finish`] after the last row.
     pub fn push<'v>(&mut self, id: &str, values: impl IntoIterator<Item = &'v str>) {
         self.ids.push(id.to_string());
         let mut values = values.into_iter();
         let mut buf = String::new();
-        for (c, interner) in self.columns.iter_mut().zip(&mut self.building) {
+        for c in &mut self.columns {
             let v = values.next().unwrap_or("").trim();
             buf.clear();
             buf.extend(v.chars().flat_map(char::to_lowercase));
-            c.ids.push(interner.intern(&buf));
+            c.ids.push(c.values.intern((), &buf));
         }
-    }
-
-    /// Ends loading: drops the interning indexes.
-    pub fn finish(mut self) -> Table {
-        for (c, i) in self
-            .columns
-            .iter_mut()
-            .zip(std::mem::take(&mut self.building))
-        {
-            c.values = i.into_values();
-        }
-        self
     }
 
     pub fn column(&self, name: &str) -> Option<usize> {
@@ -163,7 +115,7 @@ impl Table {
             let rid = row.get(id).unwrap_or("").to_string();
             t.push(&rid, row.iter());
         }
-        Ok(t.finish())
+        Ok(t)
     }
 
     fn read_jsonl(path: &Path, id_column: Option<&str>) -> Result<Table, String> {
@@ -195,7 +147,7 @@ impl Table {
             let values: Vec<String> = headers.iter().map(|h| text(o.get(h))).collect();
             t.push(&text(o.get(&id)), values.iter().map(String::as_str));
         }
-        Ok(t.finish())
+        Ok(t)
     }
 }
 

@@ -1,5 +1,6 @@
 //! String interning into one arena: each distinct (kind, text) is stored
-//! once and named by a dense `u32`.
+//! once and named by a dense `u32`. The identity graph interns identifiers
+//! with their kind; the linkage engine interns column values (kind `()`).
 //!
 //! At tens of millions of identifiers a `HashMap<String, u32>` plus a
 //! `Vec<String>` would store every string twice and allocate per string;
