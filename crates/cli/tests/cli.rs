@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn unmask(args: &[&str]) -> std::process::Output {
@@ -38,6 +38,14 @@ fn demo() -> &'static (tempfile::TempDir, String) {
         );
         (d, stdout)
     })
+}
+
+/// The project's shared reference data: `$UNMASK_SHARED_DATA` (set by
+/// .ci/run), else `../shared/data` beside the clone.
+fn shared_data() -> PathBuf {
+    std::env::var_os("UNMASK_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
 }
 
 #[test]
@@ -314,7 +322,7 @@ fn missing_reference_data_is_named_in_the_run_and_installed_data_feeds_detectors
     );
 
     let data = tempfile::tempdir().unwrap();
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    let shared = shared_data();
     let o = unmask(&[
         "data",
         "install",
@@ -398,7 +406,7 @@ fn missing_reference_data_is_named_in_the_run_and_installed_data_feeds_detectors
 
 #[test]
 fn link_dedupes_or_links_csvs_with_a_model_file_and_explains_a_pair() {
-    let febrl = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/febrl");
+    let febrl = shared_data().join("febrl");
     let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/febrl.toml");
     let out = tempfile::tempdir().unwrap();
     let (a, b) = (febrl.join("febrl4a.csv"), febrl.join("febrl4b.csv"));

@@ -78,8 +78,12 @@ fn scan(dir: &Path) -> Recorder {
     r
 }
 
+/// The project's shared reference data: `$UNMASK_SHARED_DATA` (set by
+/// .ci/run), else `../shared/data` beside the clone.
 fn shared_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+    std::env::var_os("UNMASK_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
 }
 
 fn reject_for<'a>(r: &'a Recorder, file: &str, line: u64) -> &'a Reject {
@@ -182,7 +186,7 @@ fn ocsf_authentication_events() {
 #[test]
 fn osquery_shared_sample_all_line_shapes() {
     let sample = std::fs::read(shared_data().join("netintel/schemas/osquery_results_sample.jsonl"))
-        .expect("../shared/data present");
+        .expect("shared reference data present (UNMASK_SHARED_DATA or ../shared/data)");
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "osquery/results.log", &sample);
     // numerics: true batch with numbers, and a snapshot with several rows.

@@ -6,8 +6,13 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use unmask_link::*;
 
+/// The project's shared reference data: `$UNMASK_SHARED_DATA` (set by
+/// .ci/run), else `../shared/data` beside the clone.
 fn febrl() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/febrl")
+    std::env::var_os("UNMASK_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+        .join("febrl")
 }
 
 fn spec(t: &Table) -> Spec {

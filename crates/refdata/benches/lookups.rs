@@ -19,7 +19,9 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(10_000_000);
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    let shared = std::env::var_os("UNMASK_SHARED_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
     let data = tempfile::tempdir().unwrap();
     let t = Instant::now();
     for p in packs::PACKS {

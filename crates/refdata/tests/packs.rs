@@ -13,8 +13,12 @@ use unmask_refdata::store::{self, Source};
 use unmask_refdata::usb::Strength;
 use unmask_refdata::{Intel, packs, rebuild_ip_index};
 
+/// The project's shared reference data: `$UNMASK_SHARED_DATA` (set by
+/// .ci/run), else `../shared/data` beside the clone.
 fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+    std::env::var_os("UNMASK_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
 }
 
 fn sha256(p: &Path) -> String {
