@@ -410,17 +410,19 @@ fn link_dedupes_or_links_csvs_with_a_model_file_and_explains_a_pair() {
     let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/febrl.toml");
     let out = tempfile::tempdir().unwrap();
     let (a, b) = (febrl.join("febrl4a.csv"), febrl.join("febrl4b.csv"));
-    let o = unmask(&[
-        "link",
-        a.to_str().unwrap(),
-        b.to_str().unwrap(),
-        "--model",
-        model.to_str().unwrap(),
-        "--out",
-        out.path().to_str().unwrap(),
-        "--u-pairs",
-        "100000",
-    ]);
+    let link = |extra: &[&str]| {
+        let args = [
+            "link",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--model",
+            model.to_str().unwrap(),
+            "--u-pairs",
+            "100000",
+        ];
+        unmask(&[&args[..], extra].concat())
+    };
+    let o = link(&["--out", out.path().to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let pairs = std::fs::read_to_string(out.path().join("pairs.csv")).unwrap();
     let rows: Vec<&str> = pairs.lines().skip(1).collect();
@@ -441,18 +443,7 @@ fn link_dedupes_or_links_csvs_with_a_model_file_and_explains_a_pair() {
         "one row per record of both sides"
     );
     assert!(clusters.starts_with("id,cluster,side\n"));
-    let o = unmask(&[
-        "link",
-        a.to_str().unwrap(),
-        b.to_str().unwrap(),
-        "--model",
-        model.to_str().unwrap(),
-        "--u-pairs",
-        "100000",
-        "--explain",
-        "rec-1070-org",
-        "rec-1070-dup-0",
-    ]);
+    let o = link(&["--explain", "rec-1070-org", "rec-1070-dup-0"]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
         text.contains("soc_sec_id") && text.contains("match probability"),

@@ -408,9 +408,11 @@ impl Model {
 
     /// Compares and scores any pair, candidate or not.
     pub fn score_pair(&self, values: &[FieldValues], i: u32, j: u32) -> f64 {
-        let mut lv = vec![0u8; self.fields.len()];
-        compare_pair(&self.fields, values, i, j, &mut lv);
-        self.probability(values, i, j, &lv)
+        // Called for every cross-group pair while clustering: no allocation.
+        let mut lv = [0u8; crate::compare::MAX_FIELDS];
+        let lv = &mut lv[..self.fields.len()];
+        compare_pair(&self.fields, values, i, j, lv);
+        self.probability(values, i, j, lv)
     }
 
     /// The waterfall of one pair: each field's level and evidence, then the

@@ -95,9 +95,6 @@ impl ModelFile {
                 "minhash" => Comparator::MinHash(t),
                 other => return Err(format!("field {}: unknown comparison {other:?}", f.name)),
             };
-            if comparator.levels() > 15 {
-                return Err(format!("field {}: at most 12 thresholds", f.name));
-            }
             fields.push(Field {
                 name: f.name.clone(),
                 columns: f.columns.iter().map(|c| col(c)).collect::<Result<_, _>>()?,
