@@ -46,6 +46,8 @@ impl<'r> GraphBuilder<'r> {
                 by_ident_start: vec![],
                 by_node: vec![],
                 persona_logins: vec![],
+                resume_words: vec![],
+                resume_start: vec![],
             },
             edge_ix: Default::default(),
             app_ix: Default::default(),
@@ -120,6 +122,8 @@ impl<'r> GraphBuilder<'r> {
 
     fn add_persona(&mut self, p: Persona) -> PersonaId {
         self.g.personas.push(p);
+        // Shingles of this persona, if any, are appended next.
+        self.g.resume_start.push(self.g.resume_words.len() as u32);
         PersonaId((self.g.personas.len() - 1) as u32)
     }
 
@@ -374,6 +378,9 @@ impl Sink for GraphBuilder<'_> {
             if folded.len() >= 40 {
                 let id = self.ident(IdentKind::Resume, &format!("{:016x}", fnv64(&folded)));
                 self.link(node, id, Role::Own, t);
+                self.g
+                    .resume_words
+                    .extend(unmask_normalise::text::word_hashes(&folded));
             }
         }
         if let Some(addr) = r.ip.as_deref().and_then(ip::ip) {

@@ -229,6 +229,12 @@ pub struct IdentityGraph {
     /// Edge indices sorted by source node.
     by_node: Vec<u32>,
     persona_logins: Vec<Vec<ExternalId>>,
+    /// Résumé words ([`unmask_normalise::text::word_hashes`]) of all
+    /// personas end to end; persona `i`'s are
+    /// `resume_words[resume_start[i]..resume_start[i + 1]]`. Kept beside
+    /// the exact-text identifier so that near-duplicates can be found.
+    resume_words: Vec<u32>,
+    resume_start: Vec<u32>,
 }
 
 impl IdentityGraph {
@@ -306,6 +312,15 @@ impl IdentityGraph {
         })
     }
 
+    /// The persona's résumé words (hashed), sorted (empty without a résumé).
+    pub fn resume_words(&self, p: PersonaId) -> &[u32] {
+        let end = self
+            .resume_start
+            .get(p.ix() + 1)
+            .map_or(self.resume_words.len(), |&e| e as usize);
+        &self.resume_words[self.resume_start[p.ix()] as usize..end]
+    }
+
     /// Approximate heap use of the graph, in bytes.
     pub fn heap_bytes(&self) -> usize {
         self.idents.heap_bytes()
@@ -314,6 +329,7 @@ impl IdentityGraph {
             + (self.by_ident.capacity() + self.by_ident_start.capacity() + self.by_node.capacity())
                 * 4
             + self.activity.capacity() * size_of::<Activity>()
+            + (self.resume_words.capacity() + self.resume_start.capacity()) * 4
     }
 
     pub fn persona_display(&self, p: PersonaId) -> String {

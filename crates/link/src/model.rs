@@ -49,8 +49,9 @@ pub struct Contribution {
     pub bits_vs_related: Option<f64>,
 }
 
-/// A small deterministic generator for random pairs.
-pub(crate) struct SplitMix(pub u64);
+/// A small deterministic generator for random pairs (SplitMix64), so that
+/// a run is reproducible.
+pub struct SplitMix(pub u64);
 impl SplitMix {
     pub fn below(&mut self, n: usize) -> usize {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -122,6 +123,43 @@ pub struct Fit {
     pub share: Vec<[f64; 3]>,
     /// Expected number of candidate pairs in each class.
     pub expected: [f64; 3],
+}
+
+/// `u` as measured on random pairs also counts the matches and relatives
+/// among them: `measured = λ·m + ρ·h + (1 − λ − ρ)·u`, with λ and ρ their
+/// shares of all pairs. At millions of records that is noise, but among a
+/// company's few thousand applicants, on a level as rare as "near-identical
+/// résumé", the matches can be most of what was measured. Given a fit, this
+/// takes them out; `floor` (about half a pair of the random sample) keeps a
+/// level that was never seen among strangers from weighing without bound.
+pub fn u_without_linked(
+    measured: &[Vec<f64>],
+    fit: &Fit,
+    all_pairs: f64,
+    floor: f64,
+) -> Vec<Vec<f64>> {
+    let all = all_pairs.max(1.0);
+    let (lambda, rho) = (fit.expected[0] / all, fit.expected[1] / all);
+    measured
+        .iter()
+        .enumerate()
+        .map(|(f, raw)| {
+            let mut u: Vec<f64> = raw
+                .iter()
+                .enumerate()
+                .map(|(l, &x)| {
+                    let h = fit.related.as_ref().map_or(0.0, |h| h[f][l]);
+                    ((x - lambda * fit.m[f][l] - rho * h) / (1.0 - lambda - rho)).max(floor)
+                })
+                .collect();
+            let total: f64 = u[1..].iter().sum();
+            for x in &mut u[1..] {
+                *x /= total;
+            }
+            u[0] = 1.0;
+            u
+        })
+        .collect()
 }
 
 /// EM for the match (and related) distributions and each blocking rule's

@@ -45,9 +45,45 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// The distinct words of folded text, each hashed to 32 bits, sorted: what
+/// near-duplicate texts (a résumé with a few words changed) are compared
+/// on, each word weighted by its rarity. Word order is left out on
+/// purpose: one changed word then costs one word, not the three phrases
+/// around it, so an edit's similarity to its original does not depend on
+/// how many other texts exist.
+pub fn word_hashes(folded: &str) -> Vec<u32> {
+    let mut out: Vec<u32> = folded
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            // FNV-1a, folded to 32 bits.
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for b in w.bytes() {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x100_0000_01b3);
+            }
+            (h ^ (h >> 32)) as u32
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fold;
+    use super::{fold, word_hashes};
+
+    #[test]
+    fn word_hashes_are_distinct_and_sorted() {
+        let a = word_hashes("senior rust engineer with five years of rust");
+        assert_eq!(a.len(), 7);
+        assert!(a.windows(2).all(|w| w[0] < w[1]));
+        let b = word_hashes("senior rust engineer with nine years of rust");
+        let common = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+        assert_eq!(common, 6);
+        assert!(word_hashes("").is_empty());
+    }
 
     #[test]
     fn folds_width_case_accents_and_scripts() {

@@ -1,18 +1,21 @@
 //! Resolve: which personas are the same real person (an *actor*).
 //!
-//! This first resolver links personas only through evidence that is
-//! personal and rare: a worker and its own application; shared values whose
-//! pair evidence reaches [`LINK_AT`] (one e-mail, payment account or
-//! near-identical photo; a phone *and* a résumé or device); a reference
-//! whose contact details are another persona's own. Shared devices and IPs
-//! alone are never enough — couples, families, agencies and corporate VPNs
-//! share those — so households and agencies are not merged. Values shared by more than
-//! [`MAX_SHARED`] personas (the default avatar, an agency's phone) are
-//! treated as common and ignored. The probabilistic linkage engine (issue
-//! 4) replaces this module's decisions but keeps its output shape.
+//! A worker and its own application are one *unit* (one presentation of a
+//! person). Units are linked by the probabilistic engine of `unmask-link`
+//! ([`linkage`]): shared e-mails, payout accounts, photos (also nearly
+//! identical ones), résumés, phones, devices and IPs, each weighted by how
+//! rare the shared value is, with a related-person class for what
+//! households and agencies share, and clustering that refuses to chain two
+//! people through one link. A reference whose contact details are another
+//! persona's own links the two outright. Values shared by more than
+//! [`MAX_SHARED`] units (the default avatar, an agency's phone) never make
+//! candidate pairs.
 
+mod linkage;
+
+pub use linkage::{DEFAULT_M, MIN_PAIRS_FOR_EM};
 use rustc_hash::FxHashMap;
-use unmask_graph::{IdentKind, IdentityGraph, PersonaId, PersonaKind, Role};
+use unmask_graph::{IdentKind, IdentityGraph, PersonaId, PersonaKind};
 
 /// An operator runs up to about a dozen personas; a value shared by more
 /// people than that is a common value, not one person.
@@ -141,22 +144,6 @@ pub fn similar_photos(
     out
 }
 
-/// Evidence a pair of personas needs to be linked as one actor.
-pub const LINK_AT: f64 = 3.0;
-
-/// What sharing one value of a kind contributes to a pair, and how many
-/// sharers the value may have before it counts as common.
-fn pair_weight(kind: IdentKind) -> Option<(f64, usize)> {
-    Some(match kind {
-        IdentKind::Email | IdentKind::Payment | IdentKind::Photo => (3.0, MAX_SHARED),
-        IdentKind::Resume | IdentKind::Phone => (2.0, MAX_SHARED),
-        // Households and offices share these: weak, and only when rare.
-        IdentKind::Device => (1.0, 4),
-        IdentKind::Ip => (0.5, 4),
-        _ => return None,
-    })
-}
-
 /// Near-identical photos: at most this many of 64 bits differ.
 pub const PHOTO_MAX_BITS: u32 = 8;
 
@@ -185,90 +172,25 @@ pub fn resolve(g: &IdentityGraph) -> Actors {
             );
         }
     }
-    // Pair evidence from shared rare values; a pair is linked when its
-    // evidence reaches LINK_AT. One shared phone (an agency's, a family's
-    // landline) is not enough; a phone and a device, or one e-mail, is.
-    let mut pair_evidence: FxHashMap<(PersonaId, PersonaId), (f64, Vec<String>)> =
-        FxHashMap::default();
-    for id in (0..g.idents.len() as u32).map(unmask_graph::IdentId) {
-        let kind = g.ident_kind(id);
-        let Some((weight, max_sharers)) = pair_weight(kind) else {
-            continue;
-        };
-        let mut holders: Vec<PersonaId> = g
-            .edges_into(id)
-            .filter(|e| matches!(e.role, Role::Own | Role::Payout | Role::ApplyIp))
-            .filter_map(|e| g.persona_of(e.from))
-            .map(|p| unit[p.ix()])
-            .collect();
-        holders.sort();
-        holders.dedup();
-        if holders.len() < 2 || holders.len() > max_sharers {
-            continue;
-        }
-        for (i, &a) in holders.iter().enumerate() {
-            for &b in &holders[i + 1..] {
-                let e = pair_evidence.entry((a, b)).or_default();
-                e.0 += weight;
-                e.1.push(format!("same {} {}", kind.label(), g.ident_text(id)));
-            }
-        }
-    }
-    let mut pairs: Vec<_> = pair_evidence
-        .into_iter()
-        .filter(|(_, (w, _))| *w >= LINK_AT)
+    // Units (applications, and personas without one) scored and clustered
+    // by the linkage engine.
+    let mut unit_index: FxHashMap<PersonaId, u32> = FxHashMap::default();
+    let mut unit_persona: Vec<PersonaId> = vec![];
+    let unit_of: Vec<u32> = unit
+        .iter()
+        .map(|&u| {
+            *unit_index.entry(u).or_insert_with(|| {
+                unit_persona.push(u);
+                (unit_persona.len() - 1) as u32
+            })
+        })
         .collect();
-    pairs.sort_by_key(|&((a, b), _)| (a, b));
-    for ((a, b), (_, reasons)) in pairs {
-        link(&mut dsu, a, b, reasons.join(" and "));
-    }
     let photo_pairs = similar_photos(g, PHOTO_MAX_BITS);
-    for &(a, b, d) in &photo_pairs {
-        let pa: Vec<_> = g
-            .edges_into(a)
-            .filter_map(|e| g.persona_of(e.from))
-            .collect();
-        let pb: Vec<_> = g
-            .edges_into(b)
-            .filter_map(|e| g.persona_of(e.from))
-            .collect();
-        if let (Some(&x), Some(&y)) = (pa.first(), pb.first()) {
-            link(
-                &mut dsu,
-                x,
-                y,
-                format!(
-                    "photos {} and {} differ in {d} of 64 bits",
-                    g.ident_text(a),
-                    g.ident_text(b)
-                ),
-            );
-        }
-    }
-    // A reference whose e-mail or phone is another persona's own.
-    for r in &g.references {
-        for contact in [r.email, r.phone].into_iter().flatten() {
-            let owners: Vec<PersonaId> = g
-                .edges_into(contact)
-                .filter(|e| e.role == Role::Own)
-                .filter_map(|e| g.persona_of(e.from))
-                .collect();
-            if owners.len() <= MAX_SHARED {
-                for o in owners {
-                    if unit[o.ix()] != unit[r.of.ix()] {
-                        link(
-                            &mut dsu,
-                            r.of,
-                            o,
-                            format!(
-                                "reference contact {} is {}'s own",
-                                g.ident_text(contact),
-                                g.personas[o.ix()].record_id
-                            ),
-                        );
-                    }
-                }
-            }
+    let scored = linkage::link_units(g, &unit_of, &unit_persona, &photo_pairs);
+    for (a, b, reason) in scored.links {
+        let (a, b) = (unit_persona[a as usize], unit_persona[b as usize]);
+        if dsu.find(a.0) != dsu.find(b.0) {
+            link(&mut dsu, a, b, reason);
         }
     }
     // Number actors by their first member.

@@ -1,0 +1,607 @@
+//! Which units (a person's presentations: an application, or a worker with
+//! its application) are one person, by the Fellegi–Sunter engine of
+//! `unmask-link`.
+//!
+//! Each unit holds sets of identifiers per kind. Two units are compared per
+//! field into a level: missing (either has none), the same value, for
+//! photos and résumés a *near* one, or different. A shared value's `u` is
+//! its own frequency, so the default avatar or an agency's phone counts for
+//! little; `u` of the other levels comes from random pairs of units.
+//!
+//! Phones, devices and IPs are *related* fields: couples, families and
+//! agency colleagues share them without being one person, and the model's
+//! related class explains such pairs — as long as the personal fields
+//! (e-mail, payout, photo, résumé, vouching) say "stranger". That is what
+//! tells an operator from an agency: an agency's members share a phone, a
+//! device and an office IP, but each has a résumé of their own, while an
+//! operator's personas are edits of one résumé.
+//!
+//! Résumés are compared on their words, each weighing
+//! `ln(units / units holding it)`: template words every résumé has
+//! ("experience", "engineers") weigh nothing, so two edits of one résumé
+//! stay near while two people's résumés from one template do not. The
+//! similarity is the weighted Ochiai coefficient (the cosine of the two
+//! word sets): shared weight over the geometric mean of each side's.
+//!
+//! `m` and the class shares are learned by EM when there are enough
+//! candidate pairs ([`MIN_PAIRS_FOR_EM`]); a small organisation's data has
+//! too few, and the documented defaults ([`DEFAULT_M`]) stand in. Units are
+//! then clustered so that one link cannot chain two people together.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use unmask_graph::{IdentId, IdentKind, IdentityGraph, Role};
+use unmask_link::compare::{Comparator, Field, Levels};
+use unmask_link::model::{Fit, Model, em, patterns, u_without_linked};
+
+/// What one field compares.
+#[derive(Clone, Copy, PartialEq)]
+enum Source {
+    /// Identifiers of a kind the unit holds itself.
+    Ident(IdentKind),
+    /// The unit's résumé: the exact text, else its rare words.
+    Resume,
+    /// One unit names the other's own e-mail or phone as a reference.
+    Vouch,
+}
+
+/// The compared fields, and whether people who are not one person share
+/// them (households, agencies, shared offices).
+const FIELDS: [(&str, Source, bool); 8] = [
+    ("e-mail", Source::Ident(IdentKind::Email), false),
+    ("payout account", Source::Ident(IdentKind::Payment), false),
+    ("photo", Source::Ident(IdentKind::Photo), false),
+    ("résumé", Source::Resume, false),
+    ("vouching", Source::Vouch, false),
+    ("phone", Source::Ident(IdentKind::Phone), true),
+    ("device", Source::Ident(IdentKind::Device), true),
+    ("IP", Source::Ident(IdentKind::Ip), true),
+];
+const NF: usize = FIELDS.len();
+const RESUME: usize = 3;
+
+/// For each field, how one operator's persona pairs (both with a value)
+/// spread over its levels after "missing" — used instead of EM on small
+/// data. Operators reuse payout accounts most, e-mail least (it is the
+/// first thing a marketplace deduplicates); their photos are the same or
+/// lightly edited, their résumés edits of one.
+pub const DEFAULT_M: [&[f64]; NF] = [
+    &[0.3, 0.7],
+    &[0.6, 0.4],
+    &[0.3, 0.3, 0.4],
+    &[0.3, 0.6, 0.1],
+    &[0.5, 0.5],
+    &[0.5, 0.5],
+    &[0.5, 0.5],
+    &[0.5, 0.5],
+];
+
+/// The least match probability that links two units.
+pub const LINK_AT: f64 = 0.9;
+
+/// Fewer candidate pairs than this, and EM is not trusted.
+pub const MIN_PAIRS_FOR_EM: usize = 100;
+
+/// Résumé levels below the exact text: rare-word similarity at or above
+/// each. On the demo (3,000 and 20,000 records), 99 % of edits of one
+/// résumé (a few words changed in 60) score over 0.7, and different
+/// people's résumés from its one template at most 0.65.
+pub const RESUME_NEAR: [f64; 1] = [0.8];
+
+/// Résumé blocking: each unit is keyed on every two of its
+/// [`RESUME_KEY_WORDS`] rarest words; keys held by more than
+/// [`RESUME_KEY_HOLDERS`] units are dropped, which bounds the work per key.
+const RESUME_KEY_WORDS: usize = 4;
+const RESUME_KEY_HOLDERS: usize = 256;
+
+/// Pairs of units for `u`: every pair when there are at most this many
+/// (about 2,800 units), else this many random ones. `u` of the rarest
+/// levels is measured down to about one pair in this many, so the sample
+/// is large: comparing a pair costs well under a microsecond.
+const U_PAIRS: usize = 4_000_000;
+
+pub(crate) struct Scored {
+    /// Candidate pairs at or above the threshold within one cluster, with
+    /// their reasons.
+    pub links: Vec<(u32, u32, String)>,
+}
+
+struct Units<'g> {
+    g: &'g IdentityGraph,
+    /// Per unit, per identifier field: sorted identifier ids.
+    held: Vec<[Vec<IdentId>; NF]>,
+    /// Units holding each identifier.
+    holders: FxHashMap<IdentId, u32>,
+    /// The persona whose résumé stands for each unit.
+    persona: Vec<unmask_graph::PersonaId>,
+    /// Weight of each résumé word: ln(units / units holding it).
+    idf: FxHashMap<u32, f32>,
+    /// Per unit, the square root of its words' total weight.
+    norm: Vec<f32>,
+    /// Per unit, the contacts (e-mail, phone) its references give, sorted.
+    refs: Vec<Vec<IdentId>>,
+}
+
+impl Units<'_> {
+    fn levels(&self, a: u32, b: u32, out: &mut [u8]) {
+        for (f, (_, source, _)) in FIELDS.iter().enumerate() {
+            out[f] = match source {
+                Source::Ident(kind) => {
+                    let (x, y) = (&self.held[a as usize][f], &self.held[b as usize][f]);
+                    let last = if *kind == IdentKind::Photo { 3 } else { 2 };
+                    if x.is_empty() || y.is_empty() {
+                        0
+                    } else if x.iter().any(|v| y.binary_search(v).is_ok()) {
+                        1
+                    } else if *kind == IdentKind::Photo && self.nearest_photos(x, y).is_some() {
+                        2
+                    } else {
+                        last
+                    }
+                }
+                Source::Resume => {
+                    let (x, y) = (&self.held[a as usize][f], &self.held[b as usize][f]);
+                    if x.is_empty() || y.is_empty() {
+                        0
+                    } else if x.iter().any(|v| y.binary_search(v).is_ok()) {
+                        1
+                    } else {
+                        let c = self.resume_cosine(a, b);
+                        2 + RESUME_NEAR.iter().take_while(|&&t| c < t).count() as u8
+                    }
+                }
+                Source::Vouch => {
+                    let (ra, rb) = (&self.refs[a as usize], &self.refs[b as usize]);
+                    if ra.is_empty() && rb.is_empty() {
+                        0
+                    } else if self.vouches(a, b).or(self.vouches(b, a)).is_some() {
+                        1
+                    } else {
+                        2
+                    }
+                }
+            };
+        }
+    }
+
+    /// A reference of `a` gives a contact that is `b`'s own.
+    fn vouches(&self, a: u32, b: u32) -> Option<IdentId> {
+        let own = |kind: IdentKind| {
+            let f = FIELDS.iter().position(|x| x.1 == Source::Ident(kind));
+            &self.held[b as usize][f.unwrap()]
+        };
+        self.refs[a as usize]
+            .iter()
+            .copied()
+            .find(|c| own(IdentKind::Email).contains(c) || own(IdentKind::Phone).contains(c))
+    }
+
+    /// Two photos within [`crate::PHOTO_MAX_BITS`], and their distance.
+    fn nearest_photos(&self, x: &[IdentId], y: &[IdentId]) -> Option<(IdentId, IdentId, u32)> {
+        let hash = |id: IdentId| u64::from_str_radix(self.g.ident_text(id), 16).ok();
+        x.iter()
+            .flat_map(|&p| y.iter().map(move |&q| (p, q)))
+            .filter_map(|(p, q)| Some((p, q, (hash(p)? ^ hash(q)?).count_ones())))
+            .filter(|t| t.2 <= crate::PHOTO_MAX_BITS)
+            .min_by_key(|t| t.2)
+    }
+
+    /// Similarity of two résumés: the weight of their shared words over
+    /// the geometric mean of each one's total.
+    fn resume_cosine(&self, a: u32, b: u32) -> f64 {
+        let (na, nb) = (self.norm[a as usize], self.norm[b as usize]);
+        if na == 0.0 || nb == 0.0 {
+            return 0.0;
+        }
+        let x = self.g.resume_words(self.persona[a as usize]);
+        let y = self.g.resume_words(self.persona[b as usize]);
+        let (mut i, mut j, mut dot) = (0, 0, 0.0f32);
+        while i < x.len() && j < y.len() {
+            match x[i].cmp(&y[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    dot += self.idf[&x[i]];
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        (dot / (na * nb)) as f64
+    }
+
+    /// Term frequency of the value shared on field `f`, when it says the
+    /// value is common. A value held by up to [`crate::MAX_SHARED`] units
+    /// may be one operator's, all of them: its count of holders is no
+    /// evidence of commonness, and the level's `u` stands. Beyond that (the
+    /// default avatar, a popular browser fingerprint, an agency's office
+    /// IP), the value's own frequency is its `u`.
+    fn tf(&self, a: u32, b: u32, f: usize) -> Option<f64> {
+        if matches!(FIELDS[f].1, Source::Vouch) {
+            return None;
+        }
+        let (x, y) = (&self.held[a as usize][f], &self.held[b as usize][f]);
+        let n = self.held.len().max(2) as f64;
+        x.iter()
+            .filter(|v| y.binary_search(v).is_ok())
+            .filter(|v| self.holders[v] as usize > crate::MAX_SHARED)
+            .map(|v| ((self.holders[v] - 1) as f64 / (n - 1.0)).max(1e-9))
+            .reduce(f64::min)
+    }
+
+    fn reason(&self, a: u32, b: u32, p: f64) -> String {
+        let mut parts = vec![];
+        let mut lv = [0u8; NF];
+        self.levels(a, b, &mut lv);
+        for (f, (label, source, _)) in FIELDS.iter().enumerate() {
+            let (x, y) = (&self.held[a as usize][f], &self.held[b as usize][f]);
+            match (source, lv[f]) {
+                (Source::Vouch, 1) => {
+                    let (from, to, c) = match self.vouches(a, b) {
+                        Some(c) => (a, b, c),
+                        None => (b, a, self.vouches(b, a).unwrap()),
+                    };
+                    parts.push(format!(
+                        "{}'s reference gives {}, {}'s own",
+                        self.record(from),
+                        self.g.ident_text(c),
+                        self.record(to)
+                    ));
+                }
+                (Source::Resume, 1) => parts.push("same résumé text".to_string()),
+                (Source::Resume, 2) => parts.push(format!(
+                    "résumés near-identical (rare-word similarity {:.2})",
+                    self.resume_cosine(a, b)
+                )),
+                (Source::Ident(_), 1) => {
+                    let v = x.iter().find(|v| y.binary_search(v).is_ok()).unwrap();
+                    parts.push(format!("same {label} {}", self.g.ident_text(*v)));
+                }
+                (Source::Ident(IdentKind::Photo), 2) => {
+                    if let Some((p, q, d)) = self.nearest_photos(x, y) {
+                        parts.push(format!(
+                            "photos {} and {} differ in {d} of 64 bits",
+                            self.g.ident_text(p),
+                            self.g.ident_text(q)
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        format!("{} (match probability {p:.3})", parts.join(" and "))
+    }
+
+    fn record(&self, u: u32) -> &str {
+        &self.g.personas[self.persona[u as usize].ix()].record_id
+    }
+}
+
+/// `unit_persona[k]` is the persona standing for unit `k`; `unit_of` maps
+/// every persona to its unit index.
+pub(crate) fn link_units(
+    g: &IdentityGraph,
+    unit_of: &[u32],
+    unit_persona: &[unmask_graph::PersonaId],
+    photo_pairs: &[(IdentId, IdentId, u32)],
+) -> Scored {
+    let n_units = unit_persona.len();
+    let units = Units::new(g, unit_of, unit_persona);
+    let pairs = candidates(&units, unit_of, photo_pairs);
+    let compare = |pairs: &[(u32, u32)]| {
+        let mut data = vec![0u8; pairs.len() * NF];
+        for (&(a, b), out) in pairs.iter().zip(data.chunks_mut(NF)) {
+            units.levels(a, b, out);
+        }
+        Levels { fields: NF, data }
+    };
+    let levels = compare(&pairs);
+
+    let fields: Vec<Field> = FIELDS
+        .iter()
+        .map(|(label, source, _)| Field {
+            name: label.to_string(),
+            columns: vec![],
+            // The levels are computed here; the comparator declares how
+            // many there are and what they mean.
+            comparator: match source {
+                Source::Ident(IdentKind::Photo) => Comparator::Hamming(vec![crate::PHOTO_MAX_BITS]),
+                Source::Resume => Comparator::TokenSet(RESUME_NEAR.to_vec()),
+                _ => Comparator::Exact,
+            },
+            tf: !matches!(source, Source::Vouch),
+        })
+        .collect();
+    let n_levels: Vec<usize> = fields.iter().map(|f| f.comparator.levels()).collect();
+    let related: Vec<bool> = FIELDS.iter().map(|f| f.2).collect();
+    let n = n_units as u64;
+    let all_pairs = n * n.saturating_sub(1) / 2;
+    let random = random_pairs(n_units);
+    let measured = Model::level_shares(&n_levels, &compare(&random));
+    let (mut u, mut fit) = (measured.clone(), None);
+    if pairs.len() >= MIN_PAIRS_FOR_EM {
+        // EM with `u` fixed, then `u` without the matches and relatives
+        // the fit says the random pairs held; twice is enough to settle.
+        let found = patterns(&levels, None);
+        for _ in 0..3 {
+            let f = em(&n_levels, &u, &related, &found, &[]);
+            u = u_without_linked(&measured, &f, all_pairs as f64, 0.5 / random.len() as f64);
+            fit = Some(f);
+        }
+    }
+    let fit = match fit {
+        Some(_) => em(&n_levels, &u, &related, &patterns(&levels, None), &[]),
+        None => default_fit(&n_levels, &u, &related, pairs.len(), n_units),
+    };
+    let model = Model::from_fit(fields, related, u, fit, all_pairs as f64);
+    let probs: Vec<f32> = pairs
+        .iter()
+        .enumerate()
+        .map(|(k, &(a, b))| model.probability_with(levels.get(k), |f| units.tf(a, b, f)) as f32)
+        .collect();
+    // A wrong merge costs more than a missed link: it hands one person's
+    // evidence to another, while two unlinked personas still carry their
+    // own. So the model's expected-F1 threshold may ask for more than
+    // LINK_AT, never for less.
+    let threshold = unmask_link::choose_threshold(&probs).max(LINK_AT);
+    let edges = pairs
+        .iter()
+        .zip(&probs)
+        .map(|(&(a, b), &p)| (p, a, b))
+        .collect();
+    let mut lv = [0u8; NF];
+    let cluster = unmask_link::cluster::cluster_graph(n_units, edges, threshold, |x, y| {
+        units.levels(x, y, &mut lv);
+        Some(model.probability_with(&lv, |f| units.tf(x, y, f)))
+    });
+    if std::env::var_os("UNMASK_DEBUG_LINK").is_some() {
+        debug(&model, &probs, pairs.len(), threshold);
+    }
+    let links = pairs
+        .iter()
+        .zip(&probs)
+        .filter(|&(&(a, b), &p)| {
+            p as f64 >= threshold && cluster[a as usize] == cluster[b as usize]
+        })
+        .map(|(&(a, b), &p)| (a, b, units.reason(a, b, p as f64)))
+        .collect();
+    Scored { links }
+}
+
+impl<'g> Units<'g> {
+    fn new(
+        g: &'g IdentityGraph,
+        unit_of: &[u32],
+        unit_persona: &[unmask_graph::PersonaId],
+    ) -> Self {
+        let n_units = unit_persona.len();
+        let field_of = |k: IdentKind| FIELDS.iter().position(|(_, s, _)| *s == Source::Ident(k));
+        let mut held: Vec<[Vec<IdentId>; NF]> = (0..n_units).map(|_| Default::default()).collect();
+        let mut holders: FxHashMap<IdentId, u32> = FxHashMap::default();
+        for id in (0..g.idents.len() as u32).map(IdentId) {
+            let kind = g.ident_kind(id);
+            let Some(f) = field_of(kind).or((kind == IdentKind::Resume).then_some(RESUME)) else {
+                continue;
+            };
+            let mut us: Vec<u32> = g
+                .edges_into(id)
+                .filter(|e| matches!(e.role, Role::Own | Role::Payout | Role::ApplyIp))
+                .filter_map(|e| g.persona_of(e.from))
+                .map(|p| unit_of[p.ix()])
+                .collect();
+            us.sort_unstable();
+            us.dedup();
+            for &u in &us {
+                held[u as usize][f].push(id);
+            }
+            holders.insert(id, us.len() as u32);
+        }
+        for h in &mut held {
+            for v in h.iter_mut() {
+                v.sort_unstable();
+            }
+        }
+        // Résumé word rarity over units.
+        let mut df: FxHashMap<u32, u32> = FxHashMap::default();
+        for &p in unit_persona {
+            for &s in g.resume_words(p) {
+                *df.entry(s).or_default() += 1;
+            }
+        }
+        let nu = n_units.max(1) as f32;
+        let idf: FxHashMap<u32, f32> = df
+            .into_iter()
+            .map(|(s, d)| (s, (nu / d as f32).ln()))
+            .collect();
+        let norm = unit_persona
+            .iter()
+            .map(|&p| g.resume_words(p).iter().map(|s| idf[s]).sum::<f32>().sqrt())
+            .collect();
+        let mut refs: Vec<Vec<IdentId>> = vec![vec![]; n_units];
+        for r in &g.references {
+            let u = unit_of[r.of.ix()] as usize;
+            refs[u].extend([r.email, r.phone].into_iter().flatten());
+        }
+        for r in &mut refs {
+            r.sort_unstable();
+            r.dedup();
+        }
+        Units {
+            g,
+            held,
+            holders,
+            persona: unit_persona.to_vec(),
+            idf,
+            norm,
+            refs,
+        }
+    }
+}
+
+/// Candidate pairs: units sharing a value held by at most
+/// [`crate::MAX_SHARED`] units, near résumés (found through rare words in
+/// common), a near photo, or a reference contact that is the other's own.
+fn candidates(
+    units: &Units,
+    unit_of: &[u32],
+    photo_pairs: &[(IdentId, IdentId, u32)],
+) -> Vec<(u32, u32)> {
+    let g = units.g;
+    let mut out: FxHashSet<(u32, u32)> = FxHashSet::default();
+    let add_all = |us: &[u32], out: &mut FxHashSet<(u32, u32)>| {
+        for (i, &a) in us.iter().enumerate() {
+            for &b in &us[i + 1..] {
+                if a != b {
+                    out.insert((a.min(b), a.max(b)));
+                }
+            }
+        }
+    };
+    let mut by_value: FxHashMap<(usize, u32), Vec<u32>> = FxHashMap::default();
+    let mut by_words: FxHashMap<(u32, u32), Vec<u32>> = FxHashMap::default();
+    for (u, h) in units.held.iter().enumerate() {
+        for (f, ids) in h.iter().enumerate() {
+            for id in ids {
+                if units.holders[id] as usize <= crate::MAX_SHARED {
+                    by_value.entry((f, id.0)).or_default().push(u as u32);
+                }
+            }
+        }
+        // Résumés: keyed on each two of their rarest words. An edit of a
+        // résumé keeps most of its rare words, so edits of one share a key.
+        let mut rarest: Vec<(f32, u32)> = g
+            .resume_words(units.persona[u])
+            .iter()
+            .map(|&w| (units.idf[&w], w))
+            .filter(|&(idf, _)| idf > 0.0)
+            .collect();
+        rarest.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        rarest.truncate(RESUME_KEY_WORDS);
+        for (i, &(_, x)) in rarest.iter().enumerate() {
+            for &(_, y) in &rarest[i + 1..] {
+                by_words
+                    .entry((x.min(y), x.max(y)))
+                    .or_default()
+                    .push(u as u32);
+            }
+        }
+    }
+    for us in by_value.values() {
+        add_all(us, &mut out);
+    }
+    // Units under one key are paired only if their résumés are near: two
+    // rare words in common are chance, and such pairs would outnumber the
+    // rest. Keys held by very many units are too common to say anything.
+    let near_floor = RESUME_NEAR[RESUME_NEAR.len() - 1];
+    for us in by_words
+        .values()
+        .filter(|us| us.len() <= RESUME_KEY_HOLDERS)
+    {
+        for (i, &a) in us.iter().enumerate() {
+            for &b in &us[i + 1..] {
+                if units.resume_cosine(a, b) >= near_floor {
+                    out.insert((a.min(b), a.max(b)));
+                }
+            }
+        }
+    }
+    let unit_of_photo = |id: IdentId| {
+        g.edges_into(id)
+            .filter_map(|e| g.persona_of(e.from))
+            .map(|p| unit_of[p.ix()])
+            .next()
+    };
+    for &(a, b, _) in photo_pairs {
+        if let (Some(x), Some(y)) = (unit_of_photo(a), unit_of_photo(b)) {
+            add_all(&[x, y], &mut out);
+        }
+    }
+    for r in &g.references {
+        for contact in [r.email, r.phone].into_iter().flatten() {
+            if units.holders.get(&contact).copied().unwrap_or(0) as usize <= crate::MAX_SHARED {
+                for e in g.edges_into(contact).filter(|e| e.role == Role::Own) {
+                    if let Some(o) = g.persona_of(e.from) {
+                        add_all(&[unit_of[r.of.ix()], unit_of[o.ix()]], &mut out);
+                    }
+                }
+            }
+        }
+    }
+    let mut pairs: Vec<(u32, u32)> = out.into_iter().collect();
+    pairs.sort_unstable();
+    pairs
+}
+
+/// Random pairs of units for `u` (all pairs when there are few), from a
+/// fixed seed so that a scan is reproducible.
+fn random_pairs(n_units: usize) -> Vec<(u32, u32)> {
+    let n = n_units as u64;
+    if n * n.saturating_sub(1) / 2 <= U_PAIRS as u64 {
+        return (0..n_units as u32)
+            .flat_map(|a| (a + 1..n_units as u32).map(move |b| (a, b)))
+            .collect();
+    }
+    let mut rng = unmask_link::model::SplitMix(0x5EED);
+    (0..U_PAIRS)
+        .map(|_| (rng.below(n_units) as u32, rng.below(n_units) as u32))
+        .filter(|(a, b)| a != b)
+        .collect()
+}
+
+fn debug(model: &Model, probs: &[f32], pairs: usize, threshold: f64) {
+    eprintln!(
+        "pairs {pairs} threshold {threshold} prior {:?}",
+        model.prior
+    );
+    for (f, field) in FIELDS.iter().enumerate() {
+        eprintln!(
+            "{:>14} m {:.3?} u {:.4?} h {:.3?}",
+            field.0,
+            model.m[f],
+            model.u[f],
+            model.related.as_ref().map(|h| &h[f])
+        );
+    }
+    let mut hist = [0usize; 11];
+    for &p in probs {
+        hist[(p * 10.0) as usize] += 1;
+    }
+    eprintln!("hist {hist:?}");
+}
+
+/// Class shares and distributions when there is too little data for EM:
+/// `m` from [`DEFAULT_M`], relatives sharing related fields as often as
+/// matches do, and about one candidate pair in ten a match.
+fn default_fit(
+    n_levels: &[usize],
+    u: &[Vec<f64>],
+    related: &[bool],
+    pairs: usize,
+    units: usize,
+) -> Fit {
+    let m: Vec<Vec<f64>> = DEFAULT_M
+        .iter()
+        .zip(n_levels)
+        .map(|(d, &n)| {
+            debug_assert_eq!(d.len() + 1, n);
+            std::iter::once(1.0).chain(d.iter().copied()).collect()
+        })
+        .collect();
+    let h: Vec<Vec<f64>> = m
+        .iter()
+        .zip(u)
+        .zip(related)
+        .map(|((m, u), &r)| if r { m.clone() } else { u.clone() })
+        .collect();
+    let pairs = pairs.max(1) as f64;
+    let matches = (pairs * 0.1).min(units as f64);
+    Fit {
+        m,
+        related: Some(h),
+        share: vec![[matches / pairs, 0.3, 0.7 - matches / pairs]],
+        expected: [
+            matches,
+            pairs * 0.3,
+            pairs * (0.7 - matches / pairs).max(0.0),
+        ],
+    }
+}
