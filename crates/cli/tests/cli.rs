@@ -224,6 +224,33 @@ fn demo_groups_operators_without_merging_honest_people_and_is_fair() {
 }
 
 #[test]
+fn a_small_company_keeps_its_honest_people_apart() {
+    // 300 applicants: eleven honest ones kept the default avatar, fewer
+    // than an operator's dozen personas. Before the share of units counted
+    // (see resolve's `private_holders`), they became one actor.
+    let d = tempfile::tempdir().unwrap();
+    let o = unmask(&[
+        "demo",
+        "--size",
+        "300",
+        "--seed",
+        "5",
+        "--out",
+        d.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let o = unmask(&[
+        "eval",
+        d.path().join("truth.json").to_str().unwrap(),
+        d.path().join("findings.json").to_str().unwrap(),
+        "--json",
+    ]);
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["actors"]["legit_merges"], 0, "{r}");
+    assert!(r["actors"]["pair_recall"].as_f64().unwrap() >= 0.95, "{r}");
+}
+
+#[test]
 fn scan_exits_nonzero_only_when_nothing_usable_was_read() {
     let d = tempfile::tempdir().unwrap();
     let ws = d.path().join("ws");

@@ -2,14 +2,15 @@
 //!
 //! A worker and its own application are one *unit* (one presentation of a
 //! person). Units are linked by the probabilistic engine of `unmask-link`
-//! ([`linkage`]): shared e-mails, payout accounts, photos (also nearly
-//! identical ones), résumés, phones, devices and IPs, each weighted by how
-//! rare the shared value is, with a related-person class for what
-//! households and agencies share, and clustering that refuses to chain two
-//! people through one link. A reference whose contact details are another
-//! persona's own links the two outright. Values shared by more than
-//! [`MAX_SHARED`] units (the default avatar, an agency's phone) never make
-//! candidate pairs.
+//! ([`linkage`]): the personal fields — e-mail, payout account, photo (also
+//! a nearly identical one), résumé (also an edited one) and vouching (a
+//! reference whose contact is the other unit's own) — say "one person";
+//! phones, devices and IPs, which households and agencies share, are
+//! explained by a related-person class unless a personal field agrees. A
+//! shared value counts for less the more units hold it, and clustering
+//! refuses to chain two people through one link. Values shared by more
+//! than [`MAX_SHARED`] units (the default avatar, an agency's phone) never
+//! make candidate pairs.
 
 mod linkage;
 

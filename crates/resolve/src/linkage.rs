@@ -75,6 +75,40 @@ pub const DEFAULT_M: [&[f64]; NF] = [
     &[0.5, 0.5],
 ];
 
+/// For each field, how often two different people agree on each level
+/// after "missing" and before "different": the `u` that small data cannot
+/// measure. Among a few hundred applicants, the pairs that share a
+/// near-identical résumé or a payout account are mostly one operator's
+/// own, so the measured share says how many operators there are, not how
+/// often strangers coincide. These are the demo's measured strangers'
+/// shares, rounded up: no two different people among its 3.6M pairs share
+/// an e-mail, a payout account or a vouching contact; about one pair in a
+/// million has near-identical résumés. Phones, devices and IPs are shared
+/// by households and offices, and are correspondingly commoner.
+pub const DEFAULT_U: [&[f64]; NF] = [
+    &[1e-6],
+    &[1e-6],
+    &[1e-5, 1e-5],
+    &[1e-6, 1e-6],
+    &[1e-6],
+    &[1e-4],
+    &[1e-3],
+    &[1e-3],
+];
+
+/// How many random pairs [`DEFAULT_U`] is worth when it is blended with
+/// the measured shares on small data: at a million, a world of a few
+/// thousand pairs barely moves it.
+const DEFAULT_U_PAIRS: f64 = 1e6;
+
+/// On small data, the expected number of matched pairs: one for every
+/// this many units.
+const DEFAULT_UNITS_PER_MATCH: f64 = 50.0;
+
+/// A value held by more than this share of all units is common, even when
+/// it is held by fewer than [`crate::MAX_SHARED`]; see `Units::tf`.
+const PRIVATE_SHARE: f64 = 0.01;
+
 /// The least match probability that links two units.
 pub const LINK_AT: f64 = 0.9;
 
@@ -210,22 +244,32 @@ impl Units<'_> {
     }
 
     /// Term frequency of the value shared on field `f`, when it says the
-    /// value is common. A value held by up to [`crate::MAX_SHARED`] units
-    /// may be one operator's, all of them: its count of holders is no
-    /// evidence of commonness, and the level's `u` stands. Beyond that (the
-    /// default avatar, a popular browser fingerprint, an agency's office
-    /// IP), the value's own frequency is its `u`.
+    /// value is common. A value held by a few units may be one operator's,
+    /// all of them: its count of holders is no evidence of commonness, and
+    /// the level's `u` stands. Held by more than [`Units::private_holders`]
+    /// (the default avatar, a popular browser fingerprint, an agency's
+    /// office IP), the value's own frequency is its `u`.
     fn tf(&self, a: u32, b: u32, f: usize) -> Option<f64> {
         if matches!(FIELDS[f].1, Source::Vouch) {
             return None;
         }
         let (x, y) = (&self.held[a as usize][f], &self.held[b as usize][f]);
         let n = self.held.len().max(2) as f64;
+        let private = self.private_holders();
         x.iter()
             .filter(|v| y.binary_search(v).is_ok())
-            .filter(|v| self.holders[v] as usize > crate::MAX_SHARED)
+            .filter(|v| self.holders[v] as usize > private)
             .map(|v| ((self.holders[v] - 1) as f64 / (n - 1.0)).max(1e-9))
             .reduce(f64::min)
+    }
+
+    /// The most units a value may have and still be one operator's own:
+    /// [`crate::MAX_SHARED`], the most personas an operator runs, but not
+    /// more than [`PRIVATE_SHARE`] of all units (and at least 3). Among 300
+    /// applicants, the eleven who kept the default avatar are not one
+    /// person, however few they are.
+    fn private_holders(&self) -> usize {
+        ((self.held.len() as f64 * PRIVATE_SHARE) as usize).clamp(3, crate::MAX_SHARED)
     }
 
     fn reason(&self, a: u32, b: u32, p: f64) -> String {
@@ -330,7 +374,10 @@ pub(crate) fn link_units(
     }
     let fit = match fit {
         Some(_) => em(&n_levels, &u, &related, &patterns(&levels, None), &[]),
-        None => default_fit(&n_levels, &u, &related, pairs.len(), n_units),
+        None => {
+            u = default_u(&u, random.len());
+            default_fit(&n_levels, &u, &related, pairs.len(), n_units)
+        }
     };
     let model = Model::from_fit(fields, related, u, fit, all_pairs as f64);
     let probs: Vec<f32> = pairs
@@ -568,9 +615,30 @@ fn debug(model: &Model, probs: &[f32], pairs: usize, threshold: f64) {
     eprintln!("hist {hist:?}");
 }
 
+/// `u` on small data: the measured shares of `sampled` random pairs,
+/// blended with [`DEFAULT_U`] worth [`DEFAULT_U_PAIRS`] pairs, level by
+/// level; "different" takes what the other levels leave.
+fn default_u(measured: &[Vec<f64>], sampled: usize) -> Vec<Vec<f64>> {
+    let n = sampled as f64;
+    measured
+        .iter()
+        .zip(DEFAULT_U)
+        .map(|(raw, prior)| {
+            let mut u = raw.clone();
+            let last = u.len() - 1;
+            for (l, &p) in prior.iter().enumerate() {
+                u[l + 1] = (n * raw[l + 1] + DEFAULT_U_PAIRS * p) / (n + DEFAULT_U_PAIRS);
+            }
+            u[last] = 1.0 - u[1..last].iter().sum::<f64>();
+            u
+        })
+        .collect()
+}
+
 /// Class shares and distributions when there is too little data for EM:
 /// `m` from [`DEFAULT_M`], relatives sharing related fields as often as
-/// matches do, and about one candidate pair in ten a match.
+/// matches do, one matched pair per [`DEFAULT_UNITS_PER_MATCH`] units (at least one,
+/// at most every candidate), and three candidate pairs in ten relatives.
 fn default_fit(
     n_levels: &[usize],
     u: &[Vec<f64>],
@@ -593,15 +661,13 @@ fn default_fit(
         .map(|((m, u), &r)| if r { m.clone() } else { u.clone() })
         .collect();
     let pairs = pairs.max(1) as f64;
-    let matches = (pairs * 0.1).min(units as f64);
+    let matches = (units as f64 / DEFAULT_UNITS_PER_MATCH).max(1.0).min(pairs);
+    let relatives = (pairs * 0.3).min(pairs - matches);
+    let strangers = pairs - matches - relatives;
     Fit {
         m,
         related: Some(h),
-        share: vec![[matches / pairs, 0.3, 0.7 - matches / pairs]],
-        expected: [
-            matches,
-            pairs * 0.3,
-            pairs * (0.7 - matches / pairs).max(0.0),
-        ],
+        share: vec![[matches / pairs, relatives / pairs, strangers / pairs]],
+        expected: [matches, relatives, strangers],
     }
 }

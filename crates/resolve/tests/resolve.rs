@@ -1,7 +1,9 @@
 //! Actor resolution on small worlds built through the scan's own graph
 //! builder: look-alikes that share a home, an office or a résumé template
-//! are not one person. (Operators being grouped is measured on the demo by
-//! the CLI tests: a world this small is below what EM can learn from.)
+//! are not one person, while an operator's edited résumé or a reference who
+//! is the operator's other persona is. A world this small is below what EM
+//! learns from, so these test the documented defaults; the CLI tests
+//! measure grouping on the demo, where EM is used.
 
 use serde_json::{Value, json};
 use unmask_graph::{GraphBuilder, IdentityGraph};
@@ -143,5 +145,56 @@ fn résumés_from_one_template_do_not_make_one_person() {
         actors.members.len(),
         g.personas.len(),
         "sixty honest applicants from one template stay sixty people"
+    );
+}
+
+#[test]
+fn an_edited_résumé_under_another_name_is_one_person() {
+    let original = resume(700);
+    // The operator's second persona: the same résumé with its team size
+    // and a skill changed, as the scheme's operators retarget one CV.
+    let edited = original
+        .replacen("I led a team of", "I led a group of", 1)
+        .replacen("production systems", "distributed systems", 1);
+    assert_ne!(original, edited);
+    let g = World::new()
+        .app("op-a", json!({"resume_text": original}))
+        .app("op-b", json!({"resume_text": edited}))
+        .graph();
+    assert!(same_actor(&g, "op-a", "op-b"));
+    assert!(!same_actor(&g, "op-a", "honest-0"));
+}
+
+#[test]
+fn a_reference_who_is_the_applicants_other_persona_links_the_two() {
+    // Two personas on one device: alone, that is a shared computer (see the
+    // couple above). The reference op-a gives is op-b's own e-mail: the
+    // operator vouching for itself.
+    let world = |reference: &str| {
+        World::new()
+            .app(
+                "op-a",
+                json!({"resume_text": resume(900), "device_fingerprint": "fp-op",
+                       "references": [{"name": "Sam Hill", "email": reference}]}),
+            )
+            .app(
+                "op-b",
+                json!({"resume_text": resume(901), "device_fingerprint": "fp-op"}),
+            )
+            .graph()
+    };
+    let g = world("op-b@mail.example");
+    assert!(same_actor(&g, "op-a", "op-b"));
+    assert!(
+        resolve(&g)
+            .links
+            .iter()
+            .any(|l| l.reason.contains("reference gives op-b@mail.example")),
+        "the link says which reference vouched"
+    );
+    let g = world("sam.hill@mail.example");
+    assert!(
+        !same_actor(&g, "op-a", "op-b"),
+        "an outside reference does not link"
     );
 }
