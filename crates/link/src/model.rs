@@ -78,6 +78,15 @@ fn shares(n_levels: &[usize], rows: &[(&[u8], f64, &[bool])]) -> Vec<Vec<f64>> {
         if row[1..].iter().sum::<f64>() < 1e-9 {
             *row = fallback;
         }
+    }
+    shares_of_counts(free)
+}
+
+/// Per field, counts of pairs at each level (level 0, "missing", is not
+/// a share) into shares of the non-missing levels, lightly smoothed so
+/// that no level is impossible.
+pub fn shares_of_counts(mut counts: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
+    for row in &mut counts {
         let total: f64 = row[1..].iter().sum();
         let n = (row.len() - 1) as f64;
         for x in row.iter_mut().skip(1) {
@@ -85,7 +94,7 @@ fn shares(n_levels: &[usize], rows: &[(&[u8], f64, &[bool])]) -> Vec<Vec<f64>> {
         }
         row[0] = 1.0;
     }
-    free
+    counts
 }
 
 /// A distinct comparison vector among the pairs of one blocking rule, and

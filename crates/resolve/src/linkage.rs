@@ -31,7 +31,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 use unmask_graph::{IdentId, IdentKind, IdentityGraph, Role};
 use unmask_link::compare::{Comparator, Field, Levels};
-use unmask_link::model::{Fit, Model, em, patterns, u_without_linked};
+use unmask_link::model::{Fit, Model, em, patterns, shares_of_counts, u_without_linked};
 
 /// What one field compares.
 #[derive(Clone, Copy, PartialEq)]
@@ -153,10 +153,20 @@ struct Units<'g> {
     norm: Vec<f32>,
     /// Per unit, the contacts (e-mail, phone) its references give, sorted.
     refs: Vec<Vec<IdentId>>,
+    /// Per unit, its photos with their perceptual hashes.
+    photos: Vec<Vec<(IdentId, u64)>>,
 }
 
 impl Units<'_> {
     fn levels(&self, a: u32, b: u32, out: &mut [u8]) {
+        self.levels_by(a, b, out, |a, b| self.resume_cosine(a, b))
+    }
+
+    /// Levels, with résumé similarity from `resume`: the census of all
+    /// pairs passes the near pairs blocking found rather than computing
+    /// millions of similarities that are nearly all far below
+    /// [`RESUME_NEAR`].
+    fn levels_by(&self, a: u32, b: u32, out: &mut [u8], resume: impl Fn(u32, u32) -> f64) {
         for (f, (_, source, _)) in FIELDS.iter().enumerate() {
             out[f] = match source {
                 Source::Ident(kind) => {
@@ -166,7 +176,7 @@ impl Units<'_> {
                         0
                     } else if x.iter().any(|v| y.binary_search(v).is_ok()) {
                         1
-                    } else if *kind == IdentKind::Photo && self.nearest_photos(x, y).is_some() {
+                    } else if *kind == IdentKind::Photo && self.nearest_photos(a, b).is_some() {
                         2
                     } else {
                         last
@@ -179,7 +189,7 @@ impl Units<'_> {
                     } else if x.iter().any(|v| y.binary_search(v).is_ok()) {
                         1
                     } else {
-                        let c = self.resume_cosine(a, b);
+                        let c = resume(a, b);
                         2 + RESUME_NEAR.iter().take_while(|&&t| c < t).count() as u8
                     }
                 }
@@ -209,12 +219,12 @@ impl Units<'_> {
             .find(|c| own(IdentKind::Email).contains(c) || own(IdentKind::Phone).contains(c))
     }
 
-    /// Two photos within [`crate::PHOTO_MAX_BITS`], and their distance.
-    fn nearest_photos(&self, x: &[IdentId], y: &[IdentId]) -> Option<(IdentId, IdentId, u32)> {
-        let hash = |id: IdentId| u64::from_str_radix(self.g.ident_text(id), 16).ok();
+    /// Two photos of units `a` and `b` within [`crate::PHOTO_MAX_BITS`],
+    /// and their distance.
+    fn nearest_photos(&self, a: u32, b: u32) -> Option<(IdentId, IdentId, u32)> {
+        let (x, y) = (&self.photos[a as usize], &self.photos[b as usize]);
         x.iter()
-            .flat_map(|&p| y.iter().map(move |&q| (p, q)))
-            .filter_map(|(p, q)| Some((p, q, (hash(p)? ^ hash(q)?).count_ones())))
+            .flat_map(|&(p, hp)| y.iter().map(move |&(q, hq)| (p, q, (hp ^ hq).count_ones())))
             .filter(|t| t.2 <= crate::PHOTO_MAX_BITS)
             .min_by_key(|t| t.2)
     }
@@ -301,7 +311,7 @@ impl Units<'_> {
                     parts.push(format!("same {label} {}", self.g.ident_text(*v)));
                 }
                 (Source::Ident(IdentKind::Photo), 2) => {
-                    if let Some((p, q, d)) = self.nearest_photos(x, y) {
+                    if let Some((p, q, d)) = self.nearest_photos(a, b) {
                         parts.push(format!(
                             "photos {} and {} differ in {d} of 64 bits",
                             self.g.ident_text(p),
@@ -330,7 +340,7 @@ pub(crate) fn link_units(
 ) -> Scored {
     let n_units = unit_persona.len();
     let units = Units::new(g, unit_of, unit_persona);
-    let pairs = candidates(&units, unit_of, photo_pairs);
+    let (pairs, near_resumes) = candidates(&units, unit_of, photo_pairs);
     let compare = |pairs: &[(u32, u32)]| {
         let mut data = vec![0u8; pairs.len() * NF];
         for (&(a, b), out) in pairs.iter().zip(data.chunks_mut(NF)) {
@@ -359,8 +369,8 @@ pub(crate) fn link_units(
     let related: Vec<bool> = FIELDS.iter().map(|f| f.2).collect();
     let n = n_units as u64;
     let all_pairs = n * n.saturating_sub(1) / 2;
-    let random = random_pairs(n_units);
-    let measured = Model::level_shares(&n_levels, &compare(&random));
+    let (counts, sampled) = census(&units, &n_levels, &near_resumes);
+    let measured = shares_of_counts(counts);
     let (mut u, mut fit) = (measured.clone(), None);
     if pairs.len() >= MIN_PAIRS_FOR_EM {
         // EM with `u` fixed, then `u` without the matches and relatives
@@ -368,14 +378,14 @@ pub(crate) fn link_units(
         let found = patterns(&levels, None);
         for _ in 0..3 {
             let f = em(&n_levels, &u, &related, &found, &[]);
-            u = u_without_linked(&measured, &f, all_pairs as f64, 0.5 / random.len() as f64);
+            u = u_without_linked(&measured, &f, all_pairs as f64, 0.5 / sampled as f64);
             fit = Some(f);
         }
     }
     let fit = match fit {
         Some(_) => em(&n_levels, &u, &related, &patterns(&levels, None), &[]),
         None => {
-            u = default_u(&u, random.len());
+            u = default_u(&u, sampled);
             default_fit(&n_levels, &u, &related, pairs.len(), n_units)
         }
     };
@@ -472,8 +482,19 @@ impl<'g> Units<'g> {
             r.sort_unstable();
             r.dedup();
         }
+        let photo_field = field_of(IdentKind::Photo).expect("photos are a field");
+        let photos = held
+            .iter()
+            .map(|h| {
+                h[photo_field]
+                    .iter()
+                    .filter_map(|&id| Some((id, u64::from_str_radix(g.ident_text(id), 16).ok()?)))
+                    .collect()
+            })
+            .collect();
         Units {
             g,
+            photos,
             held,
             holders,
             persona: unit_persona.to_vec(),
@@ -484,16 +505,20 @@ impl<'g> Units<'g> {
     }
 }
 
-/// Candidate pairs: units sharing a value held by at most
+/// Pairs of units, each as (lower, higher).
+type PairSet = FxHashSet<(u32, u32)>;
+
+/// Candidate pairs, and among them those with near résumés: units sharing a value held by at most
 /// [`crate::MAX_SHARED`] units, near résumés (found through rare words in
 /// common), a near photo, or a reference contact that is the other's own.
 fn candidates(
     units: &Units,
     unit_of: &[u32],
     photo_pairs: &[(IdentId, IdentId, u32)],
-) -> Vec<(u32, u32)> {
+) -> (Vec<(u32, u32)>, PairSet) {
     let g = units.g;
     let mut out: FxHashSet<(u32, u32)> = FxHashSet::default();
+    let mut near_resumes: FxHashSet<(u32, u32)> = FxHashSet::default();
     let add_all = |us: &[u32], out: &mut FxHashSet<(u32, u32)>| {
         for (i, &a) in us.iter().enumerate() {
             for &b in &us[i + 1..] {
@@ -547,6 +572,7 @@ fn candidates(
             for &b in &us[i + 1..] {
                 if units.resume_cosine(a, b) >= near_floor {
                     out.insert((a.min(b), a.max(b)));
+                    near_resumes.insert((a.min(b), a.max(b)));
                 }
             }
         }
@@ -575,23 +601,75 @@ fn candidates(
     }
     let mut pairs: Vec<(u32, u32)> = out.into_iter().collect();
     pairs.sort_unstable();
-    pairs
+    (pairs, near_resumes)
 }
 
-/// Random pairs of units for `u` (all pairs when there are few), from a
-/// fixed seed so that a scan is reproducible.
-fn random_pairs(n_units: usize) -> Vec<(u32, u32)> {
-    let n = n_units as u64;
-    if n * n.saturating_sub(1) / 2 <= U_PAIRS as u64 {
-        return (0..n_units as u32)
-            .flat_map(|a| (a + 1..n_units as u32).map(move |b| (a, b)))
+/// Counts of pairs of units at each level of each field, for `u`: over
+/// every pair when there are at most [`U_PAIRS`], else over that many
+/// random ones from a fixed seed, so that a scan is reproducible. Split
+/// over the machine's cores; returns the counts and the pairs counted.
+fn census(units: &Units, n_levels: &[usize], near_resumes: &PairSet) -> (Vec<Vec<f64>>, usize) {
+    // Résumés are near only where blocking found them so (at most a
+    // couple of an operator's pairs are missed on the demo).
+    let resume = |a: u32, b: u32| {
+        if near_resumes.contains(&(a.min(b), a.max(b))) {
+            1.0
+        } else {
+            0.0
+        }
+    };
+    let n = units.held.len();
+    let all = n as u64 * (n as u64).saturating_sub(1) / 2;
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let blank = || -> Vec<Vec<u64>> { n_levels.iter().map(|&l| vec![0; l]).collect() };
+    let count = |pairs: &mut dyn Iterator<Item = (u32, u32)>| {
+        let (mut counts, mut lv, mut k) = (blank(), [0u8; NF], 0usize);
+        for (a, b) in pairs {
+            units.levels_by(a, b, &mut lv, resume);
+            for (c, &l) in counts.iter_mut().zip(&lv) {
+                c[l as usize] += 1;
+            }
+            k += 1;
+        }
+        (counts, k)
+    };
+    let parts: Vec<(Vec<Vec<u64>>, usize)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let count = &count;
+                s.spawn(move || {
+                    if all <= U_PAIRS as u64 {
+                        // Rows a ≡ t (mod threads): early rows are long, so
+                        // striping balances the work.
+                        count(
+                            &mut (t..n)
+                                .step_by(threads)
+                                .flat_map(|a| (a + 1..n).map(move |b| (a as u32, b as u32))),
+                        )
+                    } else {
+                        let mut rng = unmask_link::model::SplitMix(0x5EED + t as u64);
+                        count(
+                            &mut (0..U_PAIRS / threads)
+                                .map(move |_| (rng.below(n) as u32, rng.below(n) as u32))
+                                .filter(|(a, b)| a != b),
+                        )
+                    }
+                })
+            })
             .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut counts: Vec<Vec<f64>> = n_levels.iter().map(|&l| vec![0.0; l]).collect();
+    let mut sampled = 0;
+    for (part, k) in parts {
+        sampled += k;
+        for (c, p) in counts.iter_mut().zip(part) {
+            for (x, y) in c.iter_mut().zip(p) {
+                *x += y as f64;
+            }
+        }
     }
-    let mut rng = unmask_link::model::SplitMix(0x5EED);
-    (0..U_PAIRS)
-        .map(|_| (rng.below(n_units) as u32, rng.below(n_units) as u32))
-        .filter(|(a, b)| a != b)
-        .collect()
+    (counts, sampled.max(1))
 }
 
 fn debug(model: &Model, probs: &[f32], pairs: usize, threshold: f64) {
