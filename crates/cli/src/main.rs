@@ -38,6 +38,10 @@ enum Command {
         /// Where reference data packs are installed (default: see `unmask data status`).
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Detector weights and level thresholds (TOML; see
+        /// models/scoring.toml for every key and its default).
+        #[arg(long)]
+        scoring: Option<PathBuf>,
     },
     /// Generate a realistic workspace with known answers, scan it and
     /// evaluate the findings.
@@ -59,6 +63,9 @@ enum Command {
         /// Where reference data packs are installed.
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Detector weights and level thresholds (TOML).
+        #[arg(long)]
+        scoring: Option<PathBuf>,
     },
     /// Install, update and inspect reference data packs (IP, VPN, remote
     /// tools, IP-KVM identities).
@@ -78,6 +85,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The scoring file if one is given, else the defaults.
+fn load_scoring(path: Option<&std::path::Path>) -> Result<unmask_score::ScoringFile, String> {
+    path.map_or(
+        Ok(unmask_score::ScoringFile::default()),
+        unmask_score::ScoringFile::load,
+    )
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(p: &std::path::Path) -> Result<T, String> {
@@ -103,33 +118,33 @@ fn main() -> ExitCode {
             max_record_bytes,
             quiet,
             data_dir,
-        } => {
-            if !dir.is_dir() {
-                Err(format!("{} is not a directory", dir.display()))
-            } else {
-                match pipeline::scan(
-                    &dir,
-                    &out,
-                    max_record_bytes,
-                    quiet,
-                    &data_dir.unwrap_or_else(unmask_refdata::store::default_data_dir),
-                ) {
-                    Ok(o) => {
-                        pipeline::print_summary(&o, &out);
-                        if o.summary.accepted() == 0 {
-                            eprintln!(
-                                "error: nothing usable was read from {} (see {}/rejected.jsonl)",
-                                dir.display(),
-                                out.display()
-                            );
-                            return ExitCode::from(2);
-                        }
-                        Ok(())
+            scoring,
+        } => match load_scoring(scoring.as_deref()) {
+            Err(e) => Err(e),
+            Ok(_) if !dir.is_dir() => Err(format!("{} is not a directory", dir.display())),
+            Ok(scoring) => match pipeline::scan(
+                &dir,
+                &out,
+                max_record_bytes,
+                quiet,
+                &data_dir.unwrap_or_else(unmask_refdata::store::default_data_dir),
+                &scoring,
+            ) {
+                Ok(o) => {
+                    pipeline::print_summary(&o, &out);
+                    if o.summary.accepted() == 0 {
+                        eprintln!(
+                            "error: nothing usable was read from {} (see {}/rejected.jsonl)",
+                            dir.display(),
+                            out.display()
+                        );
+                        return ExitCode::from(2);
                     }
-                    Err(e) => Err(format!("scan failed: {e}")),
+                    Ok(())
                 }
-            }
-        }
+                Err(e) => Err(format!("scan failed: {e}")),
+            },
+        },
         Command::Data { cmd } => data::run(cmd),
         Command::Link(args) => link::run(args),
         Command::Demo {
@@ -139,14 +154,18 @@ fn main() -> ExitCode {
             out,
             generate_only,
             data_dir,
-        } => demo(
-            size,
-            seed,
-            events,
-            &out,
-            generate_only,
-            &data_dir.unwrap_or_else(unmask_refdata::store::default_data_dir),
-        ),
+            scoring,
+        } => load_scoring(scoring.as_deref()).and_then(|scoring| {
+            demo(
+                size,
+                seed,
+                events,
+                &out,
+                generate_only,
+                &data_dir.unwrap_or_else(unmask_refdata::store::default_data_dir),
+                &scoring,
+            )
+        }),
         Command::Eval {
             truth,
             findings,
@@ -182,6 +201,7 @@ fn demo(
     out: &std::path::Path,
     generate_only: bool,
     data_dir: &std::path::Path,
+    scoring: &unmask_score::ScoringFile,
 ) -> Result<(), String> {
     let t = std::time::Instant::now();
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
@@ -211,6 +231,7 @@ fn demo(
         unmask_ingest::DEFAULT_MAX_RECORD_BYTES,
         false,
         data_dir,
+        scoring,
     )
     .map_err(|e| format!("scan failed: {e}"))?;
     pipeline::print_summary(&o, out);

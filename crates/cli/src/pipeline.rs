@@ -49,6 +49,7 @@ pub fn scan(
     max_record_bytes: usize,
     quiet: bool,
     data_dir: &Path,
+    scoring: &unmask_score::ScoringFile,
 ) -> std::io::Result<ScanOutcome> {
     std::fs::create_dir_all(out)?;
     let mut timings = vec![];
@@ -100,7 +101,7 @@ pub fn scan(
     timings.push(("resolve", t.elapsed().as_secs_f64()));
     let t = Instant::now();
     let intel = unmask_refdata::Intel::load(data_dir);
-    let signals = unmask_detect::detect(&graph, &actors, &intel);
+    let signals = unmask_detect::detect(&graph, &actors, &intel, &scoring.weights);
     timings.push(("detect", t.elapsed().as_secs_f64()));
     let t = Instant::now();
     let now = unmask_model::Timestamp(
@@ -109,13 +110,8 @@ pub fn scan(
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0),
     );
-    let mut findings = unmask_score::score(
-        &graph,
-        &actors,
-        &signals,
-        &unmask_score::Config::default(),
-        now.to_string(),
-    );
+    let mut findings =
+        unmask_score::score(&graph, &actors, &signals, &scoring.levels, now.to_string());
     timings.push(("score", t.elapsed().as_secs_f64()));
 
     let mut notes = build_notes;

@@ -487,3 +487,60 @@ fn link_dedupes_or_links_csvs_with_a_model_file_and_explains_a_pair() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no column \"nope\""));
 }
+
+#[test]
+fn a_scoring_file_sets_weights_and_levels_and_a_typo_stops_the_scan() {
+    let (d, _) = demo();
+    let tmp = tempfile::tempdir().unwrap();
+    let total_risk = |f: &Value| -> f64 {
+        f["personas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["risk"].as_f64().unwrap())
+            .sum()
+    };
+    let default = read(&d.path().join("findings.json"));
+    let file = tmp.path().join("scoring.toml");
+    // The shared-identifier signals silenced and `high` made stricter.
+    std::fs::write(
+        &file,
+        "[levels]\nhigh_at = 0.97\n[weights]\nshared_email = 0\nshared_phone = 0\nshared_payment = 0\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = unmask(&[
+        "scan",
+        d.path().join("workspace").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--scoring",
+        file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let custom = read(&out.join("findings.json"));
+    assert_eq!(custom["scoring"]["high_at"], 0.97);
+    assert!(total_risk(&custom) < total_risk(&default) - 1.0);
+    let email_weights: Vec<f64> = custom["personas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["signals"].as_array().unwrap().iter())
+        .filter(|s| s["id"] == "shared_email")
+        .map(|s| s["weight"].as_f64().unwrap())
+        .collect();
+    assert!(email_weights.iter().all(|&w| w <= 0.0), "{email_weights:?}");
+
+    std::fs::write(&file, "[weights]\nshared_emial = 1\n").unwrap();
+    let o = unmask(&[
+        "scan",
+        d.path().join("workspace").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--scoring",
+        file.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shared_emial"));
+}

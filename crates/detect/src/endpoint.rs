@@ -2,12 +2,12 @@
 //! jiggler on the USB bus, remote-access tools running — read through the
 //! reference-data layer. Signals go to the device and to its worker.
 
-use crate::{Signal, Subject, list, weights as w};
+use crate::{Signal, Subject, Weights, list};
 use unmask_graph::{AssetId, IdentKind, IdentityGraph, Node, Role};
 use unmask_refdata::Intel;
 use unmask_refdata::usb::Strength;
 
-pub fn detect(g: &IdentityGraph, intel: &Intel, out: &mut Vec<Signal>) {
+pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signal>) {
     // Host identifiers that name each asset.
     let mut hosts: Vec<Vec<Node>> = vec![vec![]; g.assets.len()];
     for (x, owner) in g.external_owner.iter().enumerate() {
@@ -56,9 +56,9 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, out: &mut Vec<Signal>) {
                     continue;
                 };
                 let (id, weight) = match (m.kind.as_str(), m.strength) {
-                    (k, _) if k.contains("jiggler") => ("mouse_jiggler", w::MOUSE_JIGGLER),
-                    (_, Strength::Strong) => ("ip_kvm", w::IP_KVM),
-                    (_, Strength::Weak) => ("ip_kvm", w::IP_KVM_WEAK),
+                    (k, _) if k.contains("jiggler") => ("mouse_jiggler", w.mouse_jiggler),
+                    (_, Strength::Strong) => ("ip_kvm", w.ip_kvm),
+                    (_, Strength::Weak) => ("ip_kvm", w.ip_kvm_weak),
                 };
                 let seen = format!(
                     "{} → {}",
@@ -109,9 +109,9 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, out: &mut Vec<Signal>) {
             tools.dedup();
             if !tools.is_empty() {
                 let weight = match tools.iter().filter(|t| !t.1).count() {
-                    0 => w::SANCTIONED_TOOL,
-                    1 => w::REMOTE_TOOL,
-                    _ => w::REMOTE_TOOLS_SEVERAL,
+                    0 => w.sanctioned_tool,
+                    1 => w.remote_tool,
+                    _ => w.remote_tools_several,
                 };
                 let names: Vec<String> = tools.into_iter().map(|t| t.0).collect();
                 emit(

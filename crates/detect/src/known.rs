@@ -2,13 +2,13 @@
 //! e-mails, e-mail domains, phones, IPs, wallets) held by a persona, or
 //! given as a reference's contact.
 
-use crate::{Signal, Subject, weights as w};
+use crate::{Signal, Subject, Weights};
 use unmask_graph::{IdentId, IdentKind, IdentityGraph, Role};
 use unmask_normalise::email;
 use unmask_refdata::Intel;
 use unmask_refdata::lists::BadKind;
 
-pub fn detect(g: &IdentityGraph, intel: &Intel, out: &mut Vec<Signal>) {
+pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signal>) {
     let lists = &intel.lists;
     if lists.is_empty() {
         return;
@@ -57,7 +57,7 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, out: &mut Vec<Signal>) {
             out.push(Signal {
                 id: "known_bad_identifier",
                 subject: Subject::Persona(p),
-                weight: w::KNOWN_BAD,
+                weight: w.known_bad,
                 evidence: format!(
                     "{} {how} {what} {text}, on the known-bad list{note}",
                     g.personas[p.ix()].record_id

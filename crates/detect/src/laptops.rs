@@ -2,7 +2,7 @@
 //! its worker's home, to an address that receives laptops (or shipment
 //! requests) for several people who do not live there.
 
-use crate::{Signal, Subject, list, weights as w};
+use crate::{Signal, Subject, Weights, list};
 use rustc_hash::FxHashMap;
 use unmask_graph::{AssetId, IdentId, IdentityGraph, Node, PersonaId, Role};
 
@@ -24,7 +24,7 @@ fn lives_at(g: &IdentityGraph, p: PersonaId, addr: IdentId) -> Option<bool> {
     )
 }
 
-pub fn detect(g: &IdentityGraph, out: &mut Vec<Signal>) {
+pub fn detect(g: &IdentityGraph, w: &Weights, out: &mut Vec<Signal>) {
     // address → (assets shipped there for non-residents, applicants asking for shipment there)
     let mut non_residents: FxHashMap<IdentId, (Vec<AssetId>, Vec<PersonaId>)> =
         FxHashMap::default();
@@ -50,7 +50,7 @@ pub fn detect(g: &IdentityGraph, out: &mut Vec<Signal>) {
             out.push(Signal {
                 id: "shipped_elsewhere",
                 subject: Subject::Asset(asset),
-                weight: w::SHIPPED_ELSEWHERE,
+                weight: w.shipped_elsewhere,
                 evidence: format!(
                     "{} was shipped to {}, but its worker {} gives {}",
                     a.record_id,
@@ -74,7 +74,7 @@ pub fn detect(g: &IdentityGraph, out: &mut Vec<Signal>) {
                 out.push(Signal {
                     id: "asks_to_ship_elsewhere",
                     subject: Subject::Persona(pid),
-                    weight: w::ASKS_TO_SHIP_ELSEWHERE,
+                    weight: w.asks_to_ship_elsewhere,
                     evidence: format!(
                         "{} asks for equipment at {}, not at the home it gives",
                         p.record_id, g.addresses[&e.to].display
@@ -98,7 +98,7 @@ pub fn detect(g: &IdentityGraph, out: &mut Vec<Signal>) {
         if people.len() < 2 {
             continue;
         }
-        let weight = w::FARM_ADDRESS + (people.len() as f64 - 1.0).ln();
+        let weight = w.farm_address + (people.len() as f64 - 1.0).ln();
         let asset_ids: Vec<String> = assets
             .iter()
             .map(|a| g.assets[a.ix()].record_id.clone())

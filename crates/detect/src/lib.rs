@@ -22,7 +22,9 @@ pub mod known;
 pub mod laptops;
 pub mod logins;
 pub mod network;
+pub mod payroll;
 pub mod references;
+pub mod rhythm;
 pub mod shared;
 
 use unmask_graph::{AssetId, IdentId, IdentityGraph, PersonaId};
@@ -47,50 +49,108 @@ pub struct Signal {
     pub fact: String,
 }
 
-/// Weights of every detector, in log-likelihood-ratio units. Documented in
-/// ARCHITECTURE.md; the calibrated, configurable set is issue 5's.
-pub mod weights {
-    pub const SHARED_EMAIL: f64 = 3.0;
-    pub const SHARED_PHONE: f64 = 2.5;
-    pub const SHARED_PAYMENT: f64 = 3.0;
-    pub const SHARED_DEVICE: f64 = 1.5;
-    pub const SHARED_PHOTO: f64 = 2.5;
-    pub const SIMILAR_PHOTO: f64 = 2.0;
-    pub const SHARED_RESUME: f64 = 2.0;
-    pub const SHARED_APPLY_IP: f64 = 1.2;
+/// Weights of every detector, in log-likelihood-ratio units (natural log):
+/// what a signal adds to the log-odds that its subject is fraudulent.
+/// The defaults are documented in ARCHITECTURE.md and written out in
+/// `models/scoring.toml`; a user's scoring file overrides any of them.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Weights {
+    pub shared_email: f64,
+    pub shared_phone: f64,
+    pub shared_payment: f64,
+    pub shared_device: f64,
+    pub shared_photo: f64,
+    pub similar_photo: f64,
+    pub shared_resume: f64,
+    pub shared_apply_ip: f64,
     /// How much a shared value's weight falls per doubling of the sharers,
     /// in natural-log units: weight − SLOPE·ln(n/2).
-    pub const RARITY_SLOPE: f64 = 1.0;
+    pub rarity_slope: f64,
     /// Multiplier when the sharers give the same home address.
-    pub const HOUSEHOLD: f64 = 0.25;
-    pub const REFERENCE_IS_APPLICANT: f64 = 3.0;
-    pub const REFERENCE_NAME_IS_APPLICANT: f64 = 1.0;
-    pub const MUTUAL_VOUCHING: f64 = 1.5;
-    pub const SHARED_REFERENCE: f64 = 1.0;
-    pub const FREEMAIL_COMPANY_REFERENCE: f64 = 0.4;
-    pub const SHIPPED_ELSEWHERE: f64 = 1.2;
-    pub const ASKS_TO_SHIP_ELSEWHERE: f64 = 0.8;
-    pub const FARM_ADDRESS: f64 = 2.0;
-    pub const SHARED_LOGIN_IP: f64 = 2.0;
-    pub const TOR_IP: f64 = 1.5;
-    pub const VPN_IP: f64 = 1.0;
-    pub const PRIVATE_RELAY_IP: f64 = 0.3;
-    pub const DATACENTER_IP: f64 = 0.8;
-    pub const CLOUD_IP: f64 = 0.6;
-    pub const IP_KVM: f64 = 3.0;
-    pub const IP_KVM_WEAK: f64 = 1.0;
-    pub const MOUSE_JIGGLER: f64 = 1.0;
-    pub const REMOTE_TOOL: f64 = 1.0;
-    pub const REMOTE_TOOLS_SEVERAL: f64 = 1.5;
+    pub household: f64,
+    pub reference_is_applicant: f64,
+    pub reference_name_is_applicant: f64,
+    pub mutual_vouching: f64,
+    pub shared_reference: f64,
+    pub freemail_company_reference: f64,
+    pub shipped_elsewhere: f64,
+    pub asks_to_ship_elsewhere: f64,
+    pub farm_address: f64,
+    pub shared_login_ip: f64,
+    pub tor_ip: f64,
+    pub vpn_ip: f64,
+    pub private_relay_ip: f64,
+    pub datacenter_ip: f64,
+    pub cloud_ip: f64,
+    pub ip_kvm: f64,
+    pub ip_kvm_weak: f64,
+    pub mouse_jiggler: f64,
+    pub remote_tool: f64,
+    pub remote_tools_several: f64,
     /// A remote tool the company allow-lists.
-    pub const SANCTIONED_TOOL: f64 = 0.2;
+    pub sanctioned_tool: f64,
     /// An identifier from the user's confirmed cases.
-    pub const KNOWN_BAD: f64 = 4.0;
+    pub known_bad: f64,
+    /// Sign-ins that make a working day at UTC+7…+10, far from the claimed
+    /// zone; at full weight from 10 days observed.
+    pub working_hours_elsewhere: f64,
+    /// Pay goes to an account held by another name.
+    pub payout_holder_mismatch: f64,
+    /// Pay goes to a bank in another country than the one claimed.
+    pub pay_country_mismatch: f64,
+    /// The pay destination switched soon after the start date.
+    pub payout_changed_soon: f64,
+    /// Pay goes to a crypto wallet.
+    pub crypto_payout: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            shared_email: 3.0,
+            shared_phone: 2.5,
+            shared_payment: 3.0,
+            shared_device: 1.5,
+            shared_photo: 2.5,
+            similar_photo: 2.0,
+            shared_resume: 2.0,
+            shared_apply_ip: 1.2,
+            rarity_slope: 1.0,
+            household: 0.25,
+            reference_is_applicant: 3.0,
+            reference_name_is_applicant: 1.0,
+            mutual_vouching: 1.5,
+            shared_reference: 1.0,
+            freemail_company_reference: 0.4,
+            shipped_elsewhere: 1.2,
+            asks_to_ship_elsewhere: 0.8,
+            farm_address: 2.0,
+            shared_login_ip: 2.0,
+            tor_ip: 1.5,
+            vpn_ip: 1.0,
+            private_relay_ip: 0.3,
+            datacenter_ip: 0.8,
+            cloud_ip: 0.6,
+            ip_kvm: 3.0,
+            ip_kvm_weak: 1.0,
+            mouse_jiggler: 1.0,
+            remote_tool: 1.0,
+            remote_tools_several: 1.5,
+            sanctioned_tool: 0.2,
+            known_bad: 4.0,
+            working_hours_elsewhere: 1.5,
+            payout_holder_mismatch: 1.0,
+            pay_country_mismatch: 0.8,
+            payout_changed_soon: 0.8,
+            crypto_payout: 0.7,
+        }
+    }
 }
 
 /// Weight of a value shared by `n` units (n ≥ 2).
-pub fn rarity(base: f64, n: usize) -> f64 {
-    base - weights::RARITY_SLOPE * (n as f64 / 2.0).ln()
+pub fn rarity(w: &Weights, base: f64, n: usize) -> f64 {
+    base - w.rarity_slope * (n as f64 / 2.0).ln()
 }
 
 /// Lists at most five cited records, then how many more.
@@ -158,14 +218,21 @@ pub const NEEDS_DATA: &[(&str, &str)] = &[
 ];
 
 /// Runs every detector.
-pub fn detect(g: &IdentityGraph, actors: &Actors, intel: &unmask_refdata::Intel) -> Vec<Signal> {
+pub fn detect(
+    g: &IdentityGraph,
+    actors: &Actors,
+    intel: &unmask_refdata::Intel,
+    w: &Weights,
+) -> Vec<Signal> {
     let mut out = vec![];
-    known::detect(g, intel, &mut out);
-    network::detect(g, intel, &mut out);
-    endpoint::detect(g, intel, &mut out);
-    shared::detect(g, actors, &mut out);
-    references::detect(g, actors, &mut out);
-    laptops::detect(g, &mut out);
-    logins::detect(g, actors, intel, &mut out);
+    known::detect(g, intel, w, &mut out);
+    network::detect(g, intel, w, &mut out);
+    endpoint::detect(g, intel, w, &mut out);
+    shared::detect(g, actors, w, &mut out);
+    references::detect(g, actors, w, &mut out);
+    laptops::detect(g, w, &mut out);
+    logins::detect(g, actors, intel, w, &mut out);
+    rhythm::detect(g, w, &mut out);
+    payroll::detect(g, w, &mut out);
     out
 }

@@ -4,7 +4,7 @@
 //! to nothing with the number of sharers; a couple working from home share
 //! an IP and a home address, and count as a household.
 
-use crate::{Signal, Subject, different_people, list, rarity, weights as w};
+use crate::{Signal, Subject, Weights, different_people, list, rarity};
 use unmask_graph::{IdentId, IdentKind, IdentityGraph, Node, PersonaId, Role};
 use unmask_resolve::Actors;
 
@@ -15,6 +15,7 @@ pub fn detect(
     g: &IdentityGraph,
     actors: &Actors,
     intel: &unmask_refdata::Intel,
+    w: &Weights,
     out: &mut Vec<Signal>,
 ) {
     for id in (0..g.idents.len() as u32).map(IdentId) {
@@ -41,7 +42,7 @@ pub fn detect(
         if users.len() < 2 {
             continue;
         }
-        let weight = rarity(w::SHARED_LOGIN_IP, users.len());
+        let weight = rarity(w, w.shared_login_ip, users.len());
         if weight <= 0.05 {
             continue;
         }
@@ -62,7 +63,7 @@ pub fn detect(
                 |&(o, _)| matches!((g.home_of(u), g.home_of(o)), (Some(a), Some(b)) if a == b),
             );
             let weight = if household {
-                weight * w::HOUSEHOLD
+                weight * w.household
             } else {
                 weight
             };

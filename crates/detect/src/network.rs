@@ -4,7 +4,7 @@
 //! iCloud Private Relay is a VPN by construction but is on by default for
 //! many honest Apple users, so it weighs little.
 
-use crate::{Signal, Subject, list, weights as w};
+use crate::{Signal, Subject, Weights, list};
 use rustc_hash::FxHashMap;
 use unmask_graph::{IdentityGraph, Node, PersonaId, Role};
 use unmask_refdata::Intel;
@@ -13,18 +13,18 @@ use unmask_refdata::ip::IpKind;
 /// A sign-in IP counts when a worker used it this often.
 const MIN_EVENTS: u32 = 3;
 
-fn weight(kind: IpKind, source: Option<&str>) -> Option<(&'static str, f64)> {
+fn weight(w: &Weights, kind: IpKind, source: Option<&str>) -> Option<(&'static str, f64)> {
     Some(match kind {
-        IpKind::Tor => ("tor_ip", w::TOR_IP),
-        IpKind::Vpn if source == Some("icloud-private-relay") => ("vpn_ip", w::PRIVATE_RELAY_IP),
-        IpKind::Vpn => ("vpn_ip", w::VPN_IP),
-        IpKind::Datacenter => ("datacenter_ip", w::DATACENTER_IP),
-        IpKind::Cloud => ("cloud_ip", w::CLOUD_IP),
+        IpKind::Tor => ("tor_ip", w.tor_ip),
+        IpKind::Vpn if source == Some("icloud-private-relay") => ("vpn_ip", w.private_relay_ip),
+        IpKind::Vpn => ("vpn_ip", w.vpn_ip),
+        IpKind::Datacenter => ("datacenter_ip", w.datacenter_ip),
+        IpKind::Cloud => ("cloud_ip", w.cloud_ip),
         IpKind::Unknown => return None,
     })
 }
 
-pub fn detect(g: &IdentityGraph, intel: &Intel, out: &mut Vec<Signal>) {
+pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signal>) {
     if intel.ip.is_none() {
         return;
     }
@@ -50,7 +50,7 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, out: &mut Vec<Signal>) {
                 continue;
             }
             let f = intel.ip_facts(addr);
-            let Some((sig, wt)) = weight(f.kind, f.source) else {
+            let Some((sig, wt)) = weight(w, f.kind, f.source) else {
                 continue;
             };
             let e = by_kind.entry(sig).or_default();

@@ -3,13 +3,13 @@
 //! references at free-mail addresses.
 
 use crate::shared::unit_members;
-use crate::{Signal, Subject, different_people, list, rarity, weights as w};
+use crate::{Signal, Subject, Weights, different_people, list, rarity};
 use rustc_hash::{FxHashMap, FxHashSet};
 use unmask_graph::{IdentityGraph, PersonaId, Role};
 use unmask_normalise::email;
 use unmask_resolve::{Actors, MAX_SHARED};
 
-pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
+pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Signal>) {
     let unit = |p: PersonaId| actors.unit[p.ix()];
     let mut name_owners: FxHashMap<&str, Vec<PersonaId>> = FxHashMap::default();
     for (i, p) in g.personas.iter().enumerate() {
@@ -69,7 +69,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
                     out,
                     giver,
                     "reference_is_applicant",
-                    w::REFERENCE_IS_APPLICANT,
+                    w.reference_is_applicant,
                     format!(
                         "reference {rname} ({}) is applicant {}",
                         g.ident_text(contact),
@@ -100,7 +100,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
                         out,
                         giver,
                         "reference_name_is_applicant",
-                        w::REFERENCE_NAME_IS_APPLICANT,
+                        w.reference_name_is_applicant,
                         format!(
                             "reference {rname} has the name of applicant {}",
                             list(&names)
@@ -118,7 +118,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
                 out,
                 giver,
                 "freemail_company_reference",
-                w::FREEMAIL_COMPANY_REFERENCE,
+                w.freemail_company_reference,
                 format!(
                     "reference {rname} for {} uses free-mail address {}",
                     r.company.as_deref().unwrap_or(""),
@@ -141,7 +141,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
                 out,
                 x,
                 "mutual_vouching",
-                w::MUTUAL_VOUCHING,
+                w.mutual_vouching,
                 format!(
                     "{} and {} give each other as references",
                     g.persona_display(x),
@@ -167,7 +167,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
         if givers.len() < 2 {
             continue;
         }
-        let weight = rarity(w::SHARED_REFERENCE, givers.len());
+        let weight = rarity(w, w.shared_reference, givers.len());
         if weight <= 0.05 {
             continue;
         }

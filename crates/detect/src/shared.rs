@@ -1,21 +1,21 @@
 //! Persona multiplicity: the same e-mail, phone, payment account, device,
 //! photo, résumé or application IP behind different names.
 
-use crate::{Signal, Subject, list, rarity, weights as w};
+use crate::{Signal, Subject, Weights, list, rarity};
 use unmask_graph::{IdentId, IdentKind, IdentityGraph, PersonaId, Role};
 use unmask_resolve::Actors;
 
-fn signal_for(kind: IdentKind, role: Role) -> Option<(&'static str, f64)> {
+fn signal_for(w: &Weights, kind: IdentKind, role: Role) -> Option<(&'static str, f64)> {
     Some(match (kind, role) {
-        (IdentKind::Email, Role::Own) => ("shared_email", w::SHARED_EMAIL),
-        (IdentKind::Phone, Role::Own) => ("shared_phone", w::SHARED_PHONE),
+        (IdentKind::Email, Role::Own) => ("shared_email", w.shared_email),
+        (IdentKind::Phone, Role::Own) => ("shared_phone", w.shared_phone),
         (IdentKind::Payment, Role::Own | Role::Payout) => {
-            ("shared_payment_account", w::SHARED_PAYMENT)
+            ("shared_payment_account", w.shared_payment)
         }
-        (IdentKind::Device, Role::Own) => ("shared_device_fingerprint", w::SHARED_DEVICE),
-        (IdentKind::Photo, Role::Own) => ("shared_photo", w::SHARED_PHOTO),
-        (IdentKind::Resume, Role::Own) => ("shared_resume", w::SHARED_RESUME),
-        (IdentKind::Ip, Role::ApplyIp) => ("shared_application_ip", w::SHARED_APPLY_IP),
+        (IdentKind::Device, Role::Own) => ("shared_device_fingerprint", w.shared_device),
+        (IdentKind::Photo, Role::Own) => ("shared_photo", w.shared_photo),
+        (IdentKind::Resume, Role::Own) => ("shared_resume", w.shared_resume),
+        (IdentKind::Ip, Role::ApplyIp) => ("shared_application_ip", w.shared_apply_ip),
         _ => return None,
     })
 }
@@ -53,22 +53,22 @@ pub fn unit_members(actors: &Actors, unit: PersonaId) -> Vec<PersonaId> {
         .collect()
 }
 
-pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
+pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Signal>) {
     for id in (0..g.idents.len() as u32).map(IdentId) {
         let kind = g.ident_kind(id);
         let Some(role) = g
             .edges_into(id)
             .map(|e| e.role)
-            .find(|&r| signal_for(kind, r).is_some())
+            .find(|&r| signal_for(w, kind, r).is_some())
         else {
             continue;
         };
-        let (sig, base) = signal_for(kind, role).unwrap();
-        let units = holders(g, actors, id, |r| signal_for(kind, r).is_some());
+        let (sig, base) = signal_for(w, kind, role).unwrap();
+        let units = holders(g, actors, id, |r| signal_for(w, kind, r).is_some());
         if units.len() < 2 {
             continue;
         }
-        let weight = rarity(base, units.len());
+        let weight = rarity(w, base, units.len());
         if weight <= 0.05 {
             continue; // a common value: the default avatar, a popular fingerprint
         }
@@ -84,7 +84,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
             let household = matches!(kind, IdentKind::Device | IdentKind::Ip)
                 && others.iter().all(|&o| same_home(g, u, o));
             let weight = if household {
-                weight * w::HOUSEHOLD
+                weight * w.household
             } else {
                 weight
             };
@@ -131,7 +131,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, out: &mut Vec<Signal>) {
                     out.push(Signal {
                         id: "similar_photo",
                         subject: Subject::Persona(p),
-                        weight: w::SIMILAR_PHOTO,
+                        weight: w.similar_photo,
                         evidence: evidence.clone(),
                         cites: cites.clone(),
                         fact: format!("similar_photo:{}:{}", a.0, b.0),

@@ -72,6 +72,47 @@ impl World {
         }
         self
     }
+    /// A worker claiming a zone, with its application.
+    fn worker_in(mut self, id: &str, name: &str, login: &str, tz: &str, country: &str) -> Self {
+        self = self.app(&format!("app-{id}"), name, json!({"address": {"line1": "1 High St", "city": "X", "postcode": "X1", "country": country}}));
+        let w = serde_json::from_value(
+            json!({"worker_id": id, "application_id": format!("app-{id}"),
+            "full_name": name, "login": login, "claimed_timezone": tz, "start_date": "2026-03-02"}),
+        )
+        .unwrap();
+        self.b.worker(w, &at());
+        self
+    }
+    /// Sign-ins on `days` consecutive days at each of `hours_utc`.
+    fn signins_at(mut self, user: &str, days: i64, hours_utc: &[i64]) -> Self {
+        let day0 = Timestamp::parse("2026-04-01T00:00:00Z").unwrap().0;
+        for d in 0..days {
+            for &h in hours_utc {
+                let e = LoginEvent {
+                    source: LoginSource::Okta,
+                    at: Timestamp(day0 + d * 86_400_000 + h * 3_600_000 + 600_000),
+                    user,
+                    ip: Some("81.2.69.160"),
+                    user_agent: None,
+                    country: None,
+                    city: None,
+                    device: None,
+                    success: true,
+                    is_proxy: None,
+                };
+                self.b.login(&e, &at());
+            }
+        }
+        self
+    }
+    fn pay(mut self, worker: &str, from: &str, fields: Value) -> Self {
+        let mut v = json!({"worker_id": worker, "effective_date": from});
+        for (k, x) in fields.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        self.b.payroll(serde_json::from_value(v).unwrap(), &at());
+        self
+    }
     fn run(self) -> (IdentityGraph, Vec<Signal>) {
         self.run_with(&unmask_refdata::Intel::load(std::path::Path::new(
             "/nonexistent",
@@ -80,7 +121,7 @@ impl World {
     fn run_with(self, intel: &unmask_refdata::Intel) -> (IdentityGraph, Vec<Signal>) {
         let (g, _) = self.b.finish();
         let actors = unmask_resolve::resolve(&g);
-        let s = detect(&g, &actors, intel);
+        let s = detect(&g, &actors, intel, &unmask_detect::Weights::default());
         (g, s)
     }
 }
@@ -114,7 +155,7 @@ fn shared_phone_across_different_names_fires_and_cites() {
         "{}",
         hits[0].evidence
     );
-    assert!((hits[0].weight - unmask_detect::weights::SHARED_PHONE).abs() < 1e-9);
+    assert!((hits[0].weight - unmask_detect::Weights::default().shared_phone).abs() < 1e-9);
 }
 
 #[test]
@@ -166,7 +207,7 @@ fn common_values_weigh_less_until_nothing() {
         .app("x3", "Cal Orr", json!({"device_fingerprint": "fp1"}))
         .run();
     let w3 = fired(&g3, &s3, "shared_device_fingerprint", "x1")[0].weight;
-    assert!(w3 < unmask_detect::weights::SHARED_DEVICE && w3 > 0.0);
+    assert!(w3 < unmask_detect::Weights::default().shared_device && w3 > 0.0);
     assert_eq!(g.personas.len(), 40);
 }
 
@@ -189,7 +230,7 @@ fn household_sharing_is_discounted() {
     let h = fired(&g, &s, "shared_device_fingerprint", "a1");
     assert_eq!(h.len(), 1);
     assert!(
-        h[0].weight < unmask_detect::weights::SHARED_DEVICE * 0.3
+        h[0].weight < unmask_detect::Weights::default().shared_device * 0.3
             && h[0].evidence.contains("household")
     );
 }
@@ -376,5 +417,79 @@ fn the_users_own_lists_flag_known_bad_identifiers_and_allow_the_corporate_vpn() 
     assert!(
         fired(&g, &s, "shared_login_ip", "w1").is_empty(),
         "the allow-listed corporate VPN is not a shared home IP"
+    );
+}
+
+#[test]
+fn a_working_day_at_utc_plus_8_under_a_london_claim_is_flagged_and_a_london_day_is_not() {
+    // 08–18 in Shanghai is 00–10 UTC; 09–17 in London (summer) is 08–16 UTC.
+    let (g, s) = World::new()
+        .worker_in("w1", "Daniel Moreau", "dm", "Europe/London", "GB")
+        .signins_at("dm", 15, &[0, 2, 4, 6, 9])
+        .worker_in("w2", "Ann Lee", "al", "Europe/London", "GB")
+        .signins_at("al", 15, &[8, 10, 12, 14, 16])
+        .run();
+    let hit = fired(&g, &s, "working_hours_elsewhere", "w1");
+    assert_eq!(hit.len(), 1);
+    assert!(hit[0].evidence.contains("UTC+8"), "{}", hit[0].evidence);
+    assert!(
+        hit[0].evidence.contains("Europe/London (UTC+1)"),
+        "{}",
+        hit[0].evidence
+    );
+    assert!(
+        (hit[0].weight - unmask_detect::Weights::default().working_hours_elsewhere).abs() < 1e-9
+    );
+    assert_eq!(hit[0].cites, vec!["dm".to_string()]);
+    assert!(fired(&g, &s, "working_hours_elsewhere", "w2").is_empty());
+}
+
+#[test]
+fn rhythm_weighs_less_on_few_days_and_nothing_without_a_claimed_zone() {
+    let (g, s) = World::new()
+        .worker_in("w1", "Daniel Moreau", "dm", "America/New_York", "US")
+        .signins_at("dm", 4, &[22, 0, 2, 4, 6])
+        .worker_in("w2", "Lukas Becker", "lb", "Nowhere/Atlantis", "US")
+        .signins_at("lb", 15, &[0, 2, 4, 6, 9])
+        .run();
+    let hit = fired(&g, &s, "working_hours_elsewhere", "w1");
+    assert_eq!(hit.len(), 1, "a New York night owl has this shape too");
+    let full = unmask_detect::Weights::default().working_hours_elsewhere;
+    assert!((hit[0].weight - full * 0.4).abs() < 1e-9, "4 of 10 days");
+    assert!(fired(&g, &s, "working_hours_elsewhere", "w2").is_empty());
+}
+
+#[test]
+fn pay_to_another_holder_country_or_wallet_and_a_quick_switch_fire() {
+    let (g, s) = World::new()
+        .worker_in("w1", "Daniel Moreau", "dm", "Europe/London", "GB")
+        .pay("w1", "2026-03-02", json!({"method": "bank", "account": "GB29NWBK60161331926819", "holder": "Daniel Moreau", "bank_country": "GB"}))
+        .pay("w1", "2026-04-01", json!({"method": "crypto", "account": "0xAbC123", "holder": "Global Talent Payments LLC", "bank_country": "US"}))
+        .worker_in("w2", "Ann Lee", "al", "Europe/London", "GB")
+        .pay("w2", "2026-03-02", json!({"method": "bank", "account": "GB33BUKB20201555555555", "holder": "ANN LEE", "bank_country": "United Kingdom"}))
+        .pay("w2", "2026-09-01", json!({"method": "bank", "account": "GB94BARC10201530093459", "holder": "Ann Lee", "bank_country": "GB"}))
+        .run();
+    for id in [
+        "payout_holder_mismatch",
+        "pay_country_mismatch",
+        "crypto_payout",
+        "payout_changed_soon",
+    ] {
+        assert_eq!(fired(&g, &s, id, "w1").len(), 1, "{id}");
+        assert!(
+            fired(&g, &s, id, "w2").is_empty(),
+            "{id}: her own account, at home, switched after six months"
+        );
+    }
+    let holder = &fired(&g, &s, "payout_holder_mismatch", "w1")[0];
+    assert!(
+        holder.evidence.contains("Global Talent Payments LLC"),
+        "{}",
+        holder.evidence
+    );
+    assert!(
+        fired(&g, &s, "payout_changed_soon", "w1")[0]
+            .evidence
+            .contains("30 days in")
     );
 }

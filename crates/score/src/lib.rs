@@ -14,16 +14,52 @@
 //!   decomposition stays exact.
 
 use rustc_hash::FxHashMap;
-use unmask_detect::{Signal, Subject, different_people};
+use unmask_detect::{Signal, Subject, Weights, different_people};
 use unmask_graph::{IdentId, IdentKind, IdentityGraph, Node, PersonaId, Role};
 use unmask_model::findings::*;
 use unmask_resolve::Actors;
 
-#[derive(Clone, Debug)]
+/// How a sum of signal weights becomes a risk and a level.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// Log-odds of fraud before any evidence.
     pub prior_log_odds: f64,
+    /// Least risk at `medium`.
     pub medium_at: f64,
+    /// Least risk at `high`.
     pub high_at: f64,
+}
+
+/// A scoring file (`--scoring FILE`, TOML): `[levels]` is [`Config`],
+/// `[weights]` the detectors' [`Weights`]; anything left out keeps its
+/// default, and an unknown key is an error (a misspelt weight must not be
+/// silently ignored). `models/scoring.toml` writes out the defaults.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoringFile {
+    pub levels: Config,
+    pub weights: Weights,
+}
+
+impl ScoringFile {
+    pub fn from_toml(text: &str) -> Result<ScoringFile, String> {
+        let s: ScoringFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let l = &s.levels;
+        if !(0.0 < l.medium_at && l.medium_at <= l.high_at && l.high_at < 1.0) {
+            return Err(format!(
+                "levels: need 0 < medium_at ≤ high_at < 1, got medium_at {} and high_at {}",
+                l.medium_at, l.high_at
+            ));
+        }
+        Ok(s)
+    }
+
+    pub fn load(path: &std::path::Path) -> Result<ScoringFile, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        ScoringFile::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
 }
 
 impl Default for Config {
@@ -365,5 +401,31 @@ pub fn score(
             high_at: cfg.high_at,
         }),
         run: None,
+    }
+}
+
+#[cfg(test)]
+mod scoring_file_tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_scoring_file_is_the_defaults() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/scoring.toml");
+        assert_eq!(ScoringFile::load(&path).unwrap(), ScoringFile::default());
+    }
+
+    #[test]
+    fn a_partial_file_overrides_only_what_it_names_and_typos_are_errors() {
+        let s =
+            ScoringFile::from_toml("[levels]\nhigh_at = 0.9\n[weights]\nvpn_ip = 0.1\n").unwrap();
+        assert_eq!(s.levels.high_at, 0.9);
+        assert_eq!(s.levels.medium_at, Config::default().medium_at);
+        assert_eq!(s.weights.vpn_ip, 0.1);
+        assert_eq!(s.weights.shared_email, Weights::default().shared_email);
+        let typo = ScoringFile::from_toml("[weights]\nshared_emial = 1.0\n").unwrap_err();
+        assert!(typo.contains("shared_emial"), "{typo}");
+        let bad = ScoringFile::from_toml("[levels]\nmedium_at = 0.9\nhigh_at = 0.5\n").unwrap_err();
+        assert!(bad.contains("medium_at"), "{bad}");
     }
 }
