@@ -26,6 +26,7 @@ pub mod payroll;
 pub mod references;
 pub mod rhythm;
 pub mod shared;
+pub mod travel;
 
 use unmask_graph::{AssetId, IdentId, IdentityGraph, PersonaId};
 use unmask_resolve::Actors;
@@ -103,6 +104,14 @@ pub struct Weights {
     pub payout_changed_soon: f64,
     /// Pay goes to a crypto wallet.
     pub crypto_payout: f64,
+    /// Sign-ins hop between countries faster than anyone travels.
+    pub impossible_travel: f64,
+    /// Sign-ins from China, Russia or North Korea for a worker claiming
+    /// to live elsewhere.
+    pub signin_from_watched_country: f64,
+    /// Okta marked sign-ins as proxied and no reference data classed the
+    /// IPs (else `vpn_ip` and its kin weigh them).
+    pub okta_proxy: f64,
 }
 
 impl Default for Weights {
@@ -144,6 +153,9 @@ impl Default for Weights {
             pay_country_mismatch: 0.8,
             payout_changed_soon: 0.8,
             crypto_payout: 0.7,
+            impossible_travel: 1.5,
+            signin_from_watched_country: 2.0,
+            okta_proxy: 0.8,
         }
     }
 }
@@ -151,6 +163,20 @@ impl Default for Weights {
 /// Weight of a value shared by `n` units (n ≥ 2).
 pub fn rarity(w: &Weights, base: f64, n: usize) -> f64 {
     base - w.rarity_slope * (n as f64 / 2.0).ln()
+}
+
+/// An IP more logins than this use is a shared egress (a corporate VPN, a
+/// campus), not anyone's home.
+pub const MAX_SHARED_EGRESS: usize = 12;
+
+/// The country a persona claims (ISO alpha-2, lower case): its own
+/// record's, else its application's.
+pub fn claimed_country(g: &IdentityGraph, p: PersonaId) -> Option<&str> {
+    let me = &g.personas[p.ix()];
+    me.country.as_deref().or_else(|| {
+        me.application
+            .and_then(|a| g.personas[a.ix()].country.as_deref())
+    })
 }
 
 /// Lists at most five cited records, then how many more.
@@ -234,5 +260,6 @@ pub fn detect(
     logins::detect(g, actors, intel, w, &mut out);
     rhythm::detect(g, w, &mut out);
     payroll::detect(g, w, &mut out);
+    travel::detect(g, intel, w, &mut out);
     out
 }

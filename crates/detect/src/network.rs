@@ -25,9 +25,8 @@ fn weight(w: &Weights, kind: IpKind, source: Option<&str>) -> Option<(&'static s
 }
 
 pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signal>) {
-    if intel.ip.is_none() {
-        return;
-    }
+    // Without the IP packs, only Okta's own proxy flag speaks.
+    let classify = intel.ip.is_some();
     for (i, p) in g.personas.iter().enumerate() {
         let pid = PersonaId(i as u32);
         let applied = g
@@ -42,7 +41,7 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
             .map(|e| (e.to, e.count, "signed in from"));
         let mut by_kind: FxHashMap<&'static str, (f64, Vec<String>, Vec<u32>)> =
             FxHashMap::default();
-        for (id, count, how) in applied.chain(signed_in) {
+        for (id, count, how) in applied.chain(signed_in).filter(|_| classify) {
             let Ok(addr) = g.ident_text(id).parse::<std::net::IpAddr>() else {
                 continue;
             };
@@ -68,6 +67,27 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
                 f.source.unwrap_or("")
             ));
             e.2.push(id.0);
+        }
+        // Okta's own proxy flag, when no reference data classed the IPs:
+        // the same fact as `vpn_ip`, so only one of them counts.
+        if by_kind.is_empty() {
+            let (proxied, events) = g.logins_of(pid).iter().fold((0, 0), |(p, n), &x| {
+                let a = &g.activity[x.ix()];
+                (p + a.proxied, n + a.events)
+            });
+            if proxied >= MIN_EVENTS as u64 && proxied * 5 >= events {
+                out.push(Signal {
+                    id: "okta_proxy",
+                    subject: Subject::Persona(pid),
+                    weight: w.okta_proxy,
+                    evidence: format!(
+                        "{} — Okta marked {proxied} of {events} sign-ins as through a proxy",
+                        p.record_id
+                    ),
+                    cites: vec![],
+                    fact: format!("okta_proxy:{}", p.record_id),
+                });
+            }
         }
         let mut kinds: Vec<_> = by_kind.into_iter().collect();
         kinds.sort_by_key(|(k, _)| *k);

@@ -7,7 +7,7 @@
 //! Each is weak alone: an honest worker may be paid through a spouse's
 //! account, a relocating one through the old country's bank.
 
-use crate::{Signal, Subject, Weights};
+use crate::{Signal, Subject, Weights, claimed_country};
 use unmask_graph::{IdentityGraph, PayrollEntry};
 
 /// A pay destination switched within this many days of starting.
@@ -26,11 +26,7 @@ pub fn detect(g: &IdentityGraph, w: &Weights, out: &mut Vec<Signal>) {
         let worker = unmask_graph::PersonaId(i as u32);
         let p = &g.personas[i];
         let id = &p.record_id;
-        // Claimed on the worker record, else on its application.
-        let claimed_country = p.country.as_ref().or_else(|| {
-            p.application
-                .and_then(|a| g.personas[a.ix()].country.as_ref())
-        });
+        let claimed_country = claimed_country(g, worker);
         let mut push = |sig: &'static str, weight: f64, evidence: String, key: String| {
             out.push(Signal {
                 id: sig,

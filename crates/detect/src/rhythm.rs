@@ -51,6 +51,8 @@ pub fn fit_by_offset(hours_utc: &[u32; 24]) -> Vec<(i32, f64)> {
 }
 
 pub fn detect(g: &IdentityGraph, w: &Weights, out: &mut Vec<Signal>) {
+    // A company has a few dozen zones and many workers in each.
+    let mut zones: rustc_hash::FxHashMap<&str, _> = Default::default();
     for (i, p) in g.personas.iter().enumerate() {
         if p.kind != PersonaKind::Worker {
             continue;
@@ -58,7 +60,11 @@ pub fn detect(g: &IdentityGraph, w: &Weights, out: &mut Vec<Signal>) {
         let Some(tz_name) = p.claimed_timezone.as_deref() else {
             continue;
         };
-        let Some(tz) = zone::zone(tz_name) else {
+        let Some(tz) = zones
+            .entry(tz_name)
+            .or_insert_with(|| zone::zone(tz_name))
+            .clone()
+        else {
             continue;
         };
         let me = PersonaId(i as u32);

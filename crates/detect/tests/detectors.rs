@@ -7,6 +7,10 @@ use unmask_graph::{GraphBuilder, IdentityGraph};
 use unmask_ingest::{Origin, Sink};
 use unmask_model::{LoginEvent, LoginSource, Timestamp};
 
+fn at_origin() -> Origin {
+    at()
+}
+
 fn at() -> Origin {
     Origin {
         file: "test".into(),
@@ -103,6 +107,23 @@ impl World {
                 self.b.login(&e, &at());
             }
         }
+        self
+    }
+    /// One sign-in at an instant, from an IP in a country, maybe proxied.
+    fn signin(mut self, user: &str, at: &str, ip: &str, country: &str, proxy: bool) -> Self {
+        let e = LoginEvent {
+            source: LoginSource::Okta,
+            at: Timestamp::parse(at).unwrap(),
+            user,
+            ip: Some(ip),
+            user_agent: None,
+            country: Some(country),
+            city: None,
+            device: None,
+            success: true,
+            is_proxy: Some(proxy),
+        };
+        self.b.login(&e, &at_origin());
         self
     }
     fn pay(mut self, worker: &str, from: &str, fields: Value) -> Self {
@@ -491,5 +512,113 @@ fn pay_to_another_holder_country_or_wallet_and_a_quick_switch_fire() {
         fired(&g, &s, "payout_changed_soon", "w1")[0]
             .evidence
             .contains("30 days in")
+    );
+}
+
+#[test]
+fn hopping_between_london_and_china_within_the_hour_is_impossible_travel() {
+    let mut w = World::new()
+        .worker_in("w1", "Daniel Moreau", "dm", "Europe/London", "GB")
+        .worker_in("w2", "Ann Lee", "al", "Europe/London", "GB");
+    for d in 10..14 {
+        // w1: the laptop farm's British line, then the operator's Chinese
+        // one 30 minutes later.
+        w = w
+            .signin(
+                "dm",
+                &format!("2026-04-{d}T01:00:00Z"),
+                "81.2.69.160",
+                "United Kingdom",
+                false,
+            )
+            .signin(
+                "dm",
+                &format!("2026-04-{d}T01:30:00Z"),
+                "1.2.4.8",
+                "China",
+                false,
+            );
+        // w2: a week in Spain, flying out on the 12th.
+        let (ip, c) = if d < 12 {
+            ("81.2.69.161", "United Kingdom")
+        } else {
+            ("88.26.0.1", "Spain")
+        };
+        w = w.signin("al", &format!("2026-04-{d}T09:00:00Z"), ip, c, false);
+    }
+    let (g, s) = w.run();
+    let hit = fired(&g, &s, "impossible_travel", "w1");
+    assert_eq!(hit.len(), 1);
+    assert!(
+        hit[0].evidence.starts_with("4 sign-ins"),
+        "{}",
+        hit[0].evidence
+    );
+    assert!(
+        hit[0].evidence.contains("30 min apart"),
+        "{}",
+        hit[0].evidence
+    );
+    let watched = fired(&g, &s, "signin_from_watched_country", "w1");
+    assert_eq!(watched.len(), 1, "the Chinese line, 4 times, claiming GB");
+    assert!(
+        watched[0].evidence.contains("1.2.4.8 (CN) ×4"),
+        "{}",
+        watched[0].evidence
+    );
+    assert!(
+        fired(&g, &s, "impossible_travel", "w2").is_empty(),
+        "a trip takes a flight"
+    );
+    assert!(fired(&g, &s, "signin_from_watched_country", "w2").is_empty());
+}
+
+#[test]
+fn a_corporate_vpn_egress_shared_by_many_is_the_network_moving_not_the_person() {
+    let mut w = World::new();
+    for k in 0..14 {
+        let (id, login) = (format!("w{k}"), format!("u{k}"));
+        w = w.worker_in(&id, &format!("Person {k}"), &login, "Europe/London", "GB");
+        for d in 10..14 {
+            w = w
+                .signin(
+                    &login,
+                    &format!("2026-04-{d}T09:00:00Z"),
+                    &format!("81.2.70.{k}"),
+                    "United Kingdom",
+                    false,
+                )
+                .signin(
+                    &login,
+                    &format!("2026-04-{d}T09:20:00Z"),
+                    "198.51.100.7",
+                    "United States",
+                    false,
+                );
+        }
+    }
+    let (g, s) = w.run();
+    assert!(s.iter().all(|x| x.id != "impossible_travel"));
+    let _ = g;
+}
+
+#[test]
+fn oktas_proxy_flag_speaks_when_no_reference_data_classed_the_ip() {
+    let mut w = World::new()
+        .worker_in("w1", "Daniel Moreau", "dm", "Europe/London", "GB")
+        .worker_in("w2", "Ann Lee", "al", "Europe/London", "GB");
+    for d in 10..20 {
+        let t = format!("2026-04-{d}T09:00:00Z");
+        w = w
+            .signin("dm", &t, "81.2.69.160", "United Kingdom", d % 2 == 0)
+            .signin("al", &t, "81.2.69.161", "United Kingdom", d == 10);
+    }
+    let (g, s) = w.run();
+    let hit = fired(&g, &s, "okta_proxy", "w1");
+    assert_eq!(hit.len(), 1);
+    assert!(hit[0].evidence.contains("5 of 10"), "{}", hit[0].evidence);
+    assert!(
+        fired(&g, &s, "okta_proxy", "w2").is_empty(),
+        "once is not a habit"
     );
 }

@@ -507,6 +507,7 @@ impl Sink for GraphBuilder<'_> {
         act.first = Some(act.first.map_or(e.at, |f| f.min(e.at)));
         act.last = Some(act.last.map_or(e.at, |l| l.max(e.at)));
         self.login_days.insert((x.0, e.at.day().0));
+        let mut ip_id = None;
         if let Some(addr) = e.ip.and_then(ip::ip) {
             use std::fmt::Write as _;
             let mut buf = std::mem::take(&mut self.scratch);
@@ -515,6 +516,7 @@ impl Sink for GraphBuilder<'_> {
             let id = self.ident(IdentKind::Ip, &buf);
             self.scratch = buf;
             self.link(node, id, Role::LoginIp, e.at);
+            ip_id = Some(id);
         }
         if let Some(c) = e.country.filter(|c| !c.is_empty()) {
             let id = match self.country_cache.get(c) {
@@ -526,6 +528,22 @@ impl Sink for GraphBuilder<'_> {
                 }
             };
             self.link(node, id, Role::LoginCountry, e.at);
+            let here = crate::Placed {
+                at: e.at,
+                country: id,
+                ip: ip_id,
+            };
+            let act = &mut self.g.activity[x.ix()];
+            if let Some(prev) = act.last_placed
+                && prev.country != id
+                && (e.at.0 - prev.at.0).abs() < crate::HOP_WINDOW_MS
+            {
+                act.hop_count += 1;
+                if act.hops.len() < crate::HOPS_KEPT {
+                    act.hops.push((prev, here));
+                }
+            }
+            act.last_placed = Some(here);
         }
         if let Some(ua) = e.user_agent.filter(|s| !s.is_empty()) {
             let id = self.ident(IdentKind::UserAgent, ua);

@@ -199,7 +199,29 @@ pub struct Activity {
     pub days: u32,
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
+    /// The previous sign-in that named a country, in the order read.
+    pub last_placed: Option<Placed>,
+    /// Country changes between consecutive placed sign-ins less than
+    /// [`HOP_WINDOW_MS`] apart: how many, and the first [`HOPS_KEPT`].
+    pub hop_count: u32,
+    pub hops: Vec<(Placed, Placed)>,
 }
+
+/// Where and when one sign-in was, for impossible travel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placed {
+    pub at: Timestamp,
+    pub country: IdentId,
+    pub ip: Option<IdentId>,
+}
+
+/// Two sign-ins in different countries closer than this are a *hop*: no
+/// journey between two countries, airports and all, takes under two
+/// hours door to door. Countries are all the logs give; without
+/// distances, neighbours' border towns are the known blind spot.
+pub const HOP_WINDOW_MS: i64 = 2 * 3_600_000;
+/// Hops kept per login as evidence (all are counted).
+pub const HOPS_KEPT: usize = 16;
 
 /// A normalised address: the canonical key is the identifier's text.
 #[derive(Clone, Debug)]

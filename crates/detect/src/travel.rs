@@ -1,0 +1,136 @@
+//! Where a worker's sign-ins come from, against where the worker says
+//! they are: impossible travel, and sign-ins from the countries the
+//! scheme's operators work from (China, Russia, North Korea) for a worker
+//! who claims to live elsewhere.
+//!
+//! Impossible travel reads the *hops* the graph kept (consecutive
+//! sign-ins in two countries less than two hours apart). A hop through a
+//! shared egress — an IP that more than [`crate::MAX_SHARED_EGRESS`]
+//! logins use (a corporate VPN), one the user allow-lists, or one the
+//! reference data classes as VPN, Tor, cloud or datacenter — is the
+//! network moving, not the person, and does not count; `vpn_ip` and its
+//! kin already weigh those, so the same fact is not counted twice.
+
+use crate::{Signal, Subject, Weights, claimed_country, list};
+use unmask_graph::{IdentId, IdentityGraph, Node, PersonaId, PersonaKind, Role};
+use unmask_refdata::Intel;
+use unmask_refdata::ip::IpKind;
+
+/// Hops needed: one can be a clock skew or a mobile carrier's odd route.
+pub const MIN_HOPS: u32 = 2;
+/// Sign-ins from a watched country needed: a weekend visit is not a rhythm.
+pub const MIN_WATCHED_EVENTS: u32 = 3;
+/// ISO codes of the countries the operators work from.
+pub const WATCHED: [&str; 3] = ["CN", "RU", "KP"];
+
+pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signal>) {
+    // Counted only as far as the bound: a corporate egress has thousands.
+    let shared_egress = |ip: IdentId| {
+        g.edges_into(ip)
+            .filter(|e| e.role == Role::LoginIp && matches!(e.from, Node::External(_)))
+            .take(crate::MAX_SHARED_EGRESS + 1)
+            .count()
+            > crate::MAX_SHARED_EGRESS
+    };
+    let network_moves = |ip: Option<IdentId>| {
+        let Some(ip) = ip else { return false };
+        let Ok(addr) = g.ident_text(ip).parse::<std::net::IpAddr>() else {
+            return false;
+        };
+        intel.lists.allowed_ip(addr)
+            || intel.ip.is_some() && intel.ip_facts(addr).kind != IpKind::Unknown
+            || shared_egress(ip)
+    };
+    for (i, p) in g.personas.iter().enumerate() {
+        if p.kind != PersonaKind::Worker {
+            continue;
+        }
+        let me = PersonaId(i as u32);
+        let logins = g.logins_of(me);
+        // Impossible travel.
+        let (mut hops, mut shown) = (0u32, vec![]);
+        for &x in logins {
+            let a = &g.activity[x.ix()];
+            let kept: Vec<_> = a
+                .hops
+                .iter()
+                .filter(|(from, to)| !network_moves(from.ip) && !network_moves(to.ip))
+                .collect();
+            // Hops beyond the kept examples count in the kept share.
+            let share = kept.len() as f64 / a.hops.len().max(1) as f64;
+            hops += (a.hop_count as f64 * share).round() as u32;
+            for (from, to) in kept.into_iter().take(3) {
+                let ip = |x: Option<IdentId>| x.map_or("?", |i| g.ident_text(i));
+                shown.push(format!(
+                    "{} from {} ({}) then {} from {} ({}), {} min apart",
+                    from.at,
+                    g.ident_text(from.country).to_uppercase(),
+                    ip(from.ip),
+                    to.at,
+                    g.ident_text(to.country).to_uppercase(),
+                    ip(to.ip),
+                    (to.at.0 - from.at.0).abs() / 60_000
+                ));
+            }
+        }
+        let cites: Vec<String> = logins
+            .iter()
+            .map(|&x| g.externals.text(x.0).to_string())
+            .collect();
+        if hops >= MIN_HOPS {
+            out.push(Signal {
+                id: "impossible_travel",
+                subject: Subject::Persona(me),
+                weight: w.impossible_travel,
+                evidence: format!(
+                    "{hops} sign-ins in another country than the one before, under 2 h apart: {}",
+                    list(&shown)
+                ),
+                cites: cites.clone(),
+                fact: format!("travel:{}", p.record_id),
+            });
+        }
+        // Sign-ins from a watched country.
+        let Some(claimed) = claimed_country(g, me) else {
+            continue;
+        };
+        if WATCHED.iter().any(|c| c.eq_ignore_ascii_case(claimed)) {
+            continue;
+        }
+        let mut seen: Vec<(String, String, u32)> = vec![];
+        for e in logins
+            .iter()
+            .flat_map(|&x| g.edges_from(Node::External(x)))
+            .filter(|e| e.role == Role::LoginIp)
+        {
+            let Ok(addr) = g.ident_text(e.to).parse::<std::net::IpAddr>() else {
+                continue;
+            };
+            let Some(cc) = intel.ip_facts(addr).country else {
+                continue;
+            };
+            if WATCHED.iter().any(|c| c.eq_ignore_ascii_case(cc)) {
+                seen.push((cc.to_uppercase(), g.ident_text(e.to).to_string(), e.count));
+            }
+        }
+        let events: u32 = seen.iter().map(|s| s.2).sum();
+        if events >= MIN_WATCHED_EVENTS {
+            let what: Vec<String> = seen
+                .iter()
+                .map(|(cc, ip, n)| format!("{ip} ({cc}) ×{n}"))
+                .collect();
+            out.push(Signal {
+                id: "signin_from_watched_country",
+                subject: Subject::Persona(me),
+                weight: w.signin_from_watched_country,
+                evidence: format!(
+                    "claims {}; signed in {events} times from {}",
+                    claimed.to_uppercase(),
+                    list(&what)
+                ),
+                cites,
+                fact: format!("watched:{}", p.record_id),
+            });
+        }
+    }
+}
