@@ -186,7 +186,11 @@ pub fn resolve(g: &IdentityGraph) -> Actors {
             })
         })
         .collect();
+    let t = std::time::Instant::now();
     let photo_pairs = similar_photos(g, PHOTO_MAX_BITS);
+    if std::env::var_os("UNMASK_DEBUG_LINK").is_some() {
+        eprintln!("similar photos: {:.2} s", t.elapsed().as_secs_f64());
+    }
     let scored = linkage::link_units(g, &unit_of, &unit_persona, &photo_pairs);
     for (a, b, reason) in scored.links {
         let (a, b) = (unit_persona[a as usize], unit_persona[b as usize]);

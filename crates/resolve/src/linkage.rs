@@ -146,9 +146,14 @@ pub(crate) struct Scored {
 struct Units<'g> {
     g: &'g IdentityGraph,
     /// Per unit, per identifier field: sorted identifier ids.
-    held: Vec<[Vec<IdentId>; NF]>,
-    /// Units holding each identifier.
-    holders: FxHashMap<IdentId, u32>,
+    held: Vec<IdentId>,
+    /// Unit `u`'s identifiers on field `f` are
+    /// `held[held_start[u * NF + f]..held_start[u * NF + f + 1]]`, sorted:
+    /// one flat array, so comparing two units touches few cache lines.
+    held_start: Vec<u32>,
+    /// Units holding each identifier, by identifier index (0 for
+    /// identifiers no field compares).
+    holders: Vec<u32>,
     /// The persona whose résumé stands for each unit.
     persona: Vec<unmask_graph::PersonaId>,
     /// Per unit, its résumé words (hashed, sorted) with their weights,
@@ -167,6 +172,16 @@ struct Units<'g> {
 }
 
 impl Units<'_> {
+    fn n_units(&self) -> usize {
+        self.persona.len()
+    }
+
+    /// Unit `u`'s identifiers on field `f`, sorted.
+    fn held(&self, u: u32, f: usize) -> &[IdentId] {
+        let k = u as usize * NF + f;
+        &self.held[self.held_start[k] as usize..self.held_start[k + 1] as usize]
+    }
+
     fn levels(&self, a: u32, b: u32, out: &mut [u8]) {
         self.levels_by(a, b, out, |a, b| self.resume_cosine(a, b))
     }
@@ -179,7 +194,7 @@ impl Units<'_> {
         for (f, (_, source, _)) in FIELDS.iter().enumerate() {
             out[f] = match source {
                 Source::Ident(kind) => {
-                    let (x, y) = (&self.held[a as usize][f], &self.held[b as usize][f]);
+                    let (x, y) = (self.held(a, f), self.held(b, f));
                     let last = if *kind == IdentKind::Photo { 3 } else { 2 };
                     if x.is_empty() || y.is_empty() {
                         0
@@ -192,7 +207,7 @@ impl Units<'_> {
                     }
                 }
                 Source::Resume => {
-                    let (x, y) = (&self.held[a as usize][f], &self.held[b as usize][f]);
+                    let (x, y) = (self.held(a, f), self.held(b, f));
                     if x.is_empty() || y.is_empty() {
                         0
                     } else if x.iter().any(|v| y.binary_search(v).is_ok()) {
@@ -220,7 +235,7 @@ impl Units<'_> {
     fn vouches(&self, a: u32, b: u32) -> Option<IdentId> {
         let own = |kind: IdentKind| {
             let f = FIELDS.iter().position(|x| x.1 == Source::Ident(kind));
-            &self.held[b as usize][f.unwrap()]
+            self.held(b, f.unwrap())
         };
         self.refs[a as usize]
             .iter()
@@ -277,13 +292,13 @@ impl Units<'_> {
         if matches!(FIELDS[f].1, Source::Vouch) {
             return None;
         }
-        let (x, y) = (&self.held[a as usize][f], &self.held[b as usize][f]);
-        let n = self.held.len().max(2) as f64;
+        let (x, y) = (self.held(a, f), self.held(b, f));
+        let n = self.n_units().max(2) as f64;
         let private = self.private_holders();
         x.iter()
             .filter(|v| y.binary_search(v).is_ok())
-            .filter(|v| self.holders[v] as usize > private)
-            .map(|v| ((self.holders[v] - 1) as f64 / (n - 1.0)).max(1e-9))
+            .filter(|v| self.holders[v.ix()] as usize > private)
+            .map(|v| ((self.holders[v.ix()] - 1) as f64 / (n - 1.0)).max(1e-9))
             .reduce(f64::min)
     }
 
@@ -293,7 +308,7 @@ impl Units<'_> {
     /// applicants, the eleven who kept the default avatar are not one
     /// person, however few they are.
     fn private_holders(&self) -> usize {
-        ((self.held.len() as f64 * PRIVATE_SHARE) as usize).clamp(3, crate::MAX_SHARED)
+        ((self.n_units() as f64 * PRIVATE_SHARE) as usize).clamp(3, crate::MAX_SHARED)
     }
 
     fn reason(&self, a: u32, b: u32, p: f64) -> String {
@@ -301,7 +316,7 @@ impl Units<'_> {
         let mut lv = [0u8; NF];
         self.levels(a, b, &mut lv);
         for (f, (label, source, _)) in FIELDS.iter().enumerate() {
-            let (x, y) = (&self.held[a as usize][f], &self.held[b as usize][f]);
+            let (x, y) = (self.held(a, f), self.held(b, f));
             match (source, lv[f]) {
                 (Source::Vouch, 1) => {
                     let (from, to, c) = match self.vouches(a, b) {
@@ -353,8 +368,11 @@ pub(crate) fn link_units(
     photo_pairs: &[(IdentId, IdentId, u32)],
 ) -> Scored {
     let n_units = unit_persona.len();
+    let mut steps = Steps::default();
     let units = Units::new(g, unit_of, unit_persona);
+    steps.done("units");
     let (pairs, near_resumes) = candidates(&units, unit_of, photo_pairs);
+    steps.done("candidates");
     let compare = |pairs: &[(u32, u32)]| {
         let mut data = vec![0u8; pairs.len() * NF];
         for (&(a, b), out) in pairs.iter().zip(data.chunks_mut(NF)) {
@@ -363,6 +381,7 @@ pub(crate) fn link_units(
         Levels { fields: NF, data }
     };
     let levels = compare(&pairs);
+    steps.done("compare");
 
     let fields: Vec<Field> = FIELDS
         .iter()
@@ -385,6 +404,7 @@ pub(crate) fn link_units(
     let all_pairs = n * n.saturating_sub(1) / 2;
     let (counts, sampled) = census(&units, &n_levels, &near_resumes);
     let measured = shares_of_counts(counts);
+    steps.done("census for u");
     let (mut u, mut fit) = (measured.clone(), None);
     if pairs.len() >= MIN_PAIRS_FOR_EM {
         // EM with `u` fixed, then `u` without the matches and relatives
@@ -404,6 +424,7 @@ pub(crate) fn link_units(
         }
     };
     let model = Model::from_fit(fields, related, u, fit, all_pairs as f64);
+    steps.done("EM");
     let probs: Vec<f32> = pairs
         .iter()
         .enumerate()
@@ -424,8 +445,10 @@ pub(crate) fn link_units(
         units.levels(x, y, &mut lv);
         Some(model.probability_with(&lv, |f| units.tf(x, y, f)))
     });
+    steps.done("score and cluster");
     if std::env::var_os("UNMASK_DEBUG_LINK").is_some() {
         debug(&model, &probs, pairs.len(), threshold);
+        eprintln!("steps {:?}", steps.0);
     }
     let links = pairs
         .iter()
@@ -446,8 +469,9 @@ impl<'g> Units<'g> {
     ) -> Self {
         let n_units = unit_persona.len();
         let field_of = |k: IdentKind| FIELDS.iter().position(|(_, s, _)| *s == Source::Ident(k));
-        let mut held: Vec<[Vec<IdentId>; NF]> = (0..n_units).map(|_| Default::default()).collect();
-        let mut holders: FxHashMap<IdentId, u32> = FxHashMap::default();
+        // (unit, field, identifier), sorted into the flat layout.
+        let mut rows: Vec<(u32, u8, IdentId)> = vec![];
+        let mut holders = vec![0u32; g.idents.len()];
         for id in (0..g.idents.len() as u32).map(IdentId) {
             let kind = g.ident_kind(id);
             let Some(f) = field_of(kind).or((kind == IdentKind::Resume).then_some(RESUME)) else {
@@ -461,16 +485,19 @@ impl<'g> Units<'g> {
                 .collect();
             us.sort_unstable();
             us.dedup();
-            for &u in &us {
-                held[u as usize][f].push(id);
-            }
-            holders.insert(id, us.len() as u32);
+            rows.extend(us.iter().map(|&u| (u, f as u8, id)));
+            holders[id.ix()] = us.len() as u32;
         }
-        for h in &mut held {
-            for v in h.iter_mut() {
-                v.sort_unstable();
-            }
+        rows.sort_unstable();
+        let held: Vec<IdentId> = rows.iter().map(|r| r.2).collect();
+        let mut held_start = vec![0u32; n_units * NF + 1];
+        for &(u, f, _) in &rows {
+            held_start[u as usize * NF + f as usize + 1] += 1;
         }
+        for k in 0..n_units * NF {
+            held_start[k + 1] += held_start[k];
+        }
+        drop(rows);
         // Résumé word rarity over units.
         let mut df: FxHashMap<u32, u32> = FxHashMap::default();
         for &p in unit_persona {
@@ -508,10 +535,10 @@ impl<'g> Units<'g> {
             r.dedup();
         }
         let photo_field = field_of(IdentKind::Photo).expect("photos are a field");
-        let photos = held
-            .iter()
-            .map(|h| {
-                h[photo_field]
+        let photos = (0..n_units)
+            .map(|u| {
+                let k = u * NF + photo_field;
+                held[held_start[k] as usize..held_start[k + 1] as usize]
                     .iter()
                     .filter_map(|&id| Some((id, u64::from_str_radix(g.ident_text(id), 16).ok()?)))
                     .collect()
@@ -521,6 +548,7 @@ impl<'g> Units<'g> {
             g,
             photos,
             held,
+            held_start,
             holders,
             persona: unit_persona.to_vec(),
             words,
@@ -543,28 +571,29 @@ fn candidates(
     photo_pairs: &[(IdentId, IdentId, u32)],
 ) -> (Vec<(u32, u32)>, PairSet) {
     let g = units.g;
-    let mut out: FxHashSet<(u32, u32)> = FxHashSet::default();
-    let mut near_resumes: FxHashSet<(u32, u32)> = FxHashSet::default();
-    let add_all = |us: &[u32], out: &mut FxHashSet<(u32, u32)>| {
+    // Pairs are collected in a vector and deduplicated once at the end:
+    // at a million units that is several times cheaper than a hash set.
+    let mut out: Vec<(u32, u32)> = vec![];
+    let add_all = |us: &[u32], out: &mut Vec<(u32, u32)>| {
         for (i, &a) in us.iter().enumerate() {
             for &b in &us[i + 1..] {
                 if a != b {
-                    out.insert((a.min(b), a.max(b)));
+                    out.push((a.min(b), a.max(b)));
                 }
             }
         }
     };
-    let mut by_value: FxHashMap<(usize, u32), Vec<u32>> = FxHashMap::default();
-    let mut by_words: FxHashMap<(u32, u32, u32), Vec<u32>> = FxHashMap::default();
-    for (u, h) in units.held.iter().enumerate() {
-        for (f, ids) in h.iter().enumerate() {
-            for id in ids {
-                if units.holders[id] as usize <= crate::MAX_SHARED {
-                    by_value.entry((f, id.0)).or_default().push(u as u32);
-                }
+    // (key, unit) rows sorted by key: a key's holders are one run.
+    let mut by_value: Vec<(u32, u32)> = vec![];
+    let mut by_words: Vec<([u32; 3], u32)> = vec![];
+    for u in 0..units.n_units() {
+        let all = units.held_start[u * NF] as usize..units.held_start[(u + 1) * NF] as usize;
+        for id in &units.held[all] {
+            if units.holders[id.ix()] as usize <= crate::MAX_SHARED {
+                by_value.push((id.0, u as u32));
             }
         }
-        // Résumés: keyed on each two of their rarest words. An edit of a
+        // Résumés: keyed on each three of their rarest words. An edit of a
         // résumé keeps most of its rare words, so edits of one share a key.
         let mut rarest: Vec<(f32, u32)> = units
             .resume(u as u32)
@@ -578,34 +607,54 @@ fn candidates(
         for (i, &x) in rare.iter().enumerate() {
             for (j, &y) in rare.iter().enumerate().skip(i + 1) {
                 for &z in &rare[j + 1..] {
-                    by_words.entry((x, y, z)).or_default().push(u as u32);
+                    by_words.push(([x, y, z], u as u32));
                 }
             }
         }
     }
-    for us in by_value.values() {
-        add_all(us, &mut out);
+    by_value.sort_unstable();
+    for run in by_value.chunk_by(|a, b| a.0 == b.0) {
+        let us: Vec<u32> = run.iter().map(|r| r.1).collect();
+        add_all(&us, &mut out);
     }
-    // Units under one key are paired only if their résumés are near: two
-    // rare words in common are chance, and such pairs would outnumber the
-    // rest. Keys held by very many units are too common to say anything.
-    // A pair under several keys is compared once.
-    let near_floor = RESUME_NEAR[RESUME_NEAR.len() - 1];
-    let mut compared: PairSet = FxHashSet::default();
-    for us in by_words
-        .values()
-        .filter(|us| us.len() <= RESUME_KEY_HOLDERS)
+    // Units under one key are paired only if their résumés are near: three
+    // rare words in common can be chance, and such pairs would outnumber
+    // the rest. Keys held by very many units are too common to say
+    // anything. A pair under several keys is compared once, and the
+    // comparisons are split over the cores.
+    by_words.sort_unstable();
+    let mut resume_pairs: Vec<(u32, u32)> = vec![];
+    for run in by_words
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() <= RESUME_KEY_HOLDERS)
     {
-        for (i, &a) in us.iter().enumerate() {
-            for &b in &us[i + 1..] {
-                if compared.insert((a.min(b), a.max(b))) && units.resume_cosine(a, b) >= near_floor
-                {
-                    out.insert((a.min(b), a.max(b)));
-                    near_resumes.insert((a.min(b), a.max(b)));
-                }
-            }
-        }
+        let us: Vec<u32> = run.iter().map(|r| r.1).collect();
+        add_all(&us, &mut resume_pairs);
     }
+    drop(by_words);
+    resume_pairs.sort_unstable();
+    resume_pairs.dedup();
+    let near_floor = RESUME_NEAR[RESUME_NEAR.len() - 1];
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let near: Vec<(u32, u32)> = std::thread::scope(|s| {
+        let handles: Vec<_> = resume_pairs
+            .chunks(resume_pairs.len().div_ceil(threads).max(1))
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .copied()
+                        .filter(|&(a, b)| units.resume_cosine(a, b) >= near_floor)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    out.extend_from_slice(&near);
+    let near_resumes: PairSet = near.into_iter().collect();
     let unit_of_photo = |id: IdentId| {
         g.edges_into(id)
             .filter_map(|e| g.persona_of(e.from))
@@ -619,7 +668,7 @@ fn candidates(
     }
     for r in &g.references {
         for contact in [r.email, r.phone].into_iter().flatten() {
-            if units.holders.get(&contact).copied().unwrap_or(0) as usize <= crate::MAX_SHARED {
+            if units.holders[contact.ix()] as usize <= crate::MAX_SHARED {
                 for e in g.edges_into(contact).filter(|e| e.role == Role::Own) {
                     if let Some(o) = g.persona_of(e.from) {
                         add_all(&[unit_of[r.of.ix()], unit_of[o.ix()]], &mut out);
@@ -628,9 +677,9 @@ fn candidates(
             }
         }
     }
-    let mut pairs: Vec<(u32, u32)> = out.into_iter().collect();
-    pairs.sort_unstable();
-    (pairs, near_resumes)
+    out.sort_unstable();
+    out.dedup();
+    (out, near_resumes)
 }
 
 /// Counts of pairs of units at each level of each field, for `u`: over
@@ -647,7 +696,7 @@ fn census(units: &Units, n_levels: &[usize], near_resumes: &PairSet) -> (Vec<Vec
             0.0
         }
     };
-    let n = units.held.len();
+    let n = units.n_units();
     let all = n as u64 * (n as u64).saturating_sub(1) / 2;
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
     let blank = || -> Vec<Vec<u64>> { n_levels.iter().map(|&l| vec![0; l]).collect() };
@@ -699,6 +748,21 @@ fn census(units: &Units, n_levels: &[usize], near_resumes: &PairSet) -> (Vec<Vec
         }
     }
     (counts, sampled.max(1))
+}
+
+/// Seconds per step of [`link_units`], for `UNMASK_DEBUG_LINK`.
+struct Steps(Vec<(&'static str, f64)>, std::time::Instant);
+impl Default for Steps {
+    fn default() -> Self {
+        Steps(vec![], std::time::Instant::now())
+    }
+}
+impl Steps {
+    fn done(&mut self, step: &'static str) {
+        let t = self.1.elapsed().as_secs_f64();
+        let before: f64 = self.0.iter().map(|s| s.1).sum();
+        self.0.push((step, ((t - before) * 100.0).round() / 100.0));
+    }
 }
 
 fn debug(model: &Model, probs: &[f32], pairs: usize, threshold: f64) {
