@@ -100,8 +100,10 @@ pub fn similar_photos(
         .collect();
     let chunk = |h: u64, c: u32| (h >> (16 * c)) as u16 as usize;
     // Per chunk, a direct-indexed table: photos whose chunk value is v are
-    // ids[start[v]..start[v + 1]] (a counting sort; no hashing per probe).
-    let tables: Vec<(Vec<u32>, Vec<u32>)> = (0..4)
+    // rows[start[v]..start[v + 1]] (a counting sort; no hashing per probe),
+    // each row the photo's index and its hash, so that a bucket is scanned
+    // in one pass over memory (at a million photos a bucket holds ~15).
+    let tables: Vec<(Vec<u32>, Vec<(u32, u64)>)> = (0..4)
         .map(|c| {
             let mut start = vec![0u32; 65_537];
             for &(_, h) in &photos {
@@ -111,34 +113,57 @@ pub fn similar_photos(
                 start[v + 1] += start[v];
             }
             let mut fill = start.clone();
-            let mut ids = vec![0u32; photos.len()];
+            let mut rows = vec![(0u32, 0u64); photos.len()];
             for (i, &(_, h)) in photos.iter().enumerate() {
                 let v = chunk(h, c);
-                ids[fill[v] as usize] = i as u32;
+                rows[fill[v] as usize] = (i as u32, h);
                 fill[v] += 1;
             }
-            (start, ids)
+            (start, rows)
         })
         .collect();
-    let mut pairs = FxHashMap::default();
-    for (i, &(_, h)) in photos.iter().enumerate() {
-        for (c, (start, ids)) in tables.iter().enumerate() {
-            let v = chunk(h, c as u32);
-            for probe in std::iter::once(v).chain((0..16).map(|b| v ^ (1 << b))) {
-                for &j in &ids[start[probe] as usize..start[probe + 1] as usize] {
-                    let j = j as usize;
-                    if j > i {
-                        let d = (h ^ photos[j].1).count_ones();
-                        if d <= max_bits {
-                            pairs.insert((i, j), d);
+    // Photos split over the cores; a pair is found from its lower index.
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let per = photos.len().div_ceil(threads).max(1);
+    let mut found: Vec<(u32, u32, u32)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..photos.len())
+            .step_by(per)
+            .map(|from| {
+                let (photos, tables) = (&photos, &tables);
+                s.spawn(move || {
+                    let mut found = vec![];
+                    for i in from..(from + per).min(photos.len()) {
+                        let h = photos[i].1;
+                        for (c, (start, rows)) in tables.iter().enumerate() {
+                            let v = chunk(h, c as u32);
+                            for probe in std::iter::once(v).chain((0..16).map(|b| v ^ (1 << b))) {
+                                for &(j, hj) in
+                                    &rows[start[probe] as usize..start[probe + 1] as usize]
+                                {
+                                    let d = (h ^ hj).count_ones();
+                                    if j as usize > i && d <= max_bits {
+                                        found.push((i as u32, j, d));
+                                    }
+                                }
+                            }
                         }
                     }
-                }
-            }
-        }
-    }
-    let mut out: Vec<_> = pairs
+                    found
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    // A pair close in several chunks is found once per chunk.
+    found.sort_unstable();
+    found.dedup();
+    let pairs = found
         .into_iter()
+        .map(|(i, j, d)| ((i as usize, j as usize), d));
+    let mut out: Vec<_> = pairs
         .map(|((i, j), d)| (photos[i].0, photos[j].0, d))
         .collect();
     out.sort_by_key(|&(a, b, _)| (a, b));
