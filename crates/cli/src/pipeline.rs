@@ -83,7 +83,10 @@ pub fn scan(
             dir,
             &mut builder,
             &mut progress,
-            &Options { max_record_bytes },
+            &Options {
+                max_record_bytes,
+                prepare_application: Some(unmask_graph::prepare_application),
+            },
         )?;
         progress.0.finish_and_clear();
         timings.push(("ingest", t0.elapsed().as_secs_f64()));

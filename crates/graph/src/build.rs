@@ -298,6 +298,28 @@ fn fnv64(s: &str) -> u64 {
     h
 }
 
+/// Normalises an application's phone numbers (its own and its
+/// references') in place to the keys [`GraphBuilder`] gives them: pure,
+/// slow work (national numbers go through libphonenumber's rules) that
+/// ingest can do on its reading thread (`Options::prepare_application`).
+/// A key is idempotent, so the builder then takes the fast path; numbers
+/// it cannot put in international form are left as they were.
+pub fn prepare_application(r: &mut Application) {
+    let country = country_of(r.address.as_ref());
+    let fix = |p: &mut String| {
+        if let Some(k) = phone::phone(p, country.as_deref())
+            && k.starts_with('+')
+        {
+            *p = k;
+        }
+    };
+    r.phones.iter_mut().for_each(fix);
+    r.references
+        .iter_mut()
+        .filter_map(|rf| rf.phone.as_mut())
+        .for_each(fix);
+}
+
 fn country_of(a: Option<&PostalAddress>) -> Option<String> {
     a.and_then(|a| a.country.as_deref())
         .map(address::country_code)

@@ -11,7 +11,7 @@
 
 mod build;
 
-pub use build::{GraphBuilder, payment_key};
+pub use build::{GraphBuilder, payment_key, prepare_application};
 
 use unmask_intern::Interner;
 use unmask_model::{Day, Extra, Timestamp};

@@ -225,10 +225,16 @@ impl Summary {
 #[derive(Clone, Debug)]
 pub struct Options {
     pub max_record_bytes: usize,
+    /// Work on an application the sink would do anyway and that needs
+    /// nothing but the record (normalising its phone numbers), done on the
+    /// reading thread so that the sink's thread has less to do. It must
+    /// leave a record the sink treats exactly as the original.
+    pub prepare_application: Option<fn(&mut Application)>,
 }
 impl Default for Options {
     fn default() -> Self {
         Options {
+            prepare_application: None,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         }
     }

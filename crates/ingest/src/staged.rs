@@ -84,6 +84,7 @@ pub(crate) struct Stager {
     file: String,
     /// The builder hung up (it panicked): stop sending, let reading end.
     closed: bool,
+    prepare_application: Option<fn(&mut Application)>,
 }
 
 impl Stager {
@@ -121,6 +122,7 @@ impl Stager {
             batch: Batch::default(),
             file: String::new(),
             closed: false,
+            prepare_application: None,
         }
     }
 
@@ -140,7 +142,10 @@ impl Stager {
 }
 
 impl Sink for Stager {
-    fn application(&mut self, r: Application, at: &Origin) {
+    fn application(&mut self, mut r: Application, at: &Origin) {
+        if let Some(prepare) = self.prepare_application {
+            prepare(&mut r);
+        }
         self.push(at, |_, l| Item::Application(Box::new(r), l));
     }
     fn worker(&mut self, r: Worker, at: &Origin) {
@@ -306,6 +311,7 @@ pub(crate) fn read_workspace_staged(
         let reader = s.spawn(|| {
             let mut stager = Stager {
                 tx: Some(tx),
+                prepare_application: opts.prepare_application,
                 ..Stager::keeping()
             };
             let summary = read_workspace_serial(dir, &mut stager, &mut CountedRef(&counted), opts);

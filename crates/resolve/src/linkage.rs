@@ -34,7 +34,7 @@ use unmask_link::compare::{Comparator, Field, Levels};
 use unmask_link::model::{Fit, Model, em, patterns, shares_of_counts, u_without_linked};
 
 /// What one field compares.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Source {
     /// Identifiers of a kind the unit holds itself.
     Ident(IdentKind),
@@ -57,7 +57,9 @@ const FIELDS: [(&str, Source, bool); 8] = [
     ("IP", Source::Ident(IdentKind::Ip), true),
 ];
 const NF: usize = FIELDS.len();
+const EMAIL: usize = 0;
 const RESUME: usize = 3;
+const PHONE: usize = 5;
 
 /// For each field, how one operator's persona pairs (both with a value)
 /// spread over its levels after "missing" — used instead of EM on small
@@ -233,14 +235,14 @@ impl Units<'_> {
 
     /// A reference of `a` gives a contact that is `b`'s own.
     fn vouches(&self, a: u32, b: u32) -> Option<IdentId> {
-        let own = |kind: IdentKind| {
-            let f = FIELDS.iter().position(|x| x.1 == Source::Ident(kind));
-            self.held(b, f.unwrap())
-        };
-        self.refs[a as usize]
-            .iter()
+        let refs = &self.refs[a as usize];
+        if refs.is_empty() {
+            return None;
+        }
+        let (email, phone) = (self.held(b, EMAIL), self.held(b, PHONE));
+        refs.iter()
             .copied()
-            .find(|c| own(IdentKind::Email).contains(c) || own(IdentKind::Phone).contains(c))
+            .find(|c| email.binary_search(c).is_ok() || phone.binary_search(c).is_ok())
     }
 
     /// Two photos of units `a` and `b` within [`crate::PHOTO_MAX_BITS`],
@@ -840,5 +842,17 @@ fn default_fit(
         related: Some(h),
         share: vec![[matches / pairs, relatives / pairs, strangers / pairs]],
         expected: [matches, relatives, strangers],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_indices_name_their_fields() {
+        assert_eq!(FIELDS[EMAIL].1, Source::Ident(IdentKind::Email));
+        assert_eq!(FIELDS[PHONE].1, Source::Ident(IdentKind::Phone));
+        assert_eq!(FIELDS[RESUME].1, Source::Resume);
     }
 }
