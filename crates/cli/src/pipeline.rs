@@ -99,13 +99,31 @@ pub fn scan(
     if let Some(e) = write_err {
         return Err(e);
     }
-    let t = Instant::now();
-    let actors = unmask_resolve::resolve(&graph);
-    timings.push(("resolve", t.elapsed().as_secs_f64()));
-    let t = Instant::now();
+    // Detectors that need no actors run on a thread of their own while
+    // resolution runs; the rest follow it.
     let intel = unmask_refdata::Intel::load(data_dir);
-    let signals = unmask_detect::detect(&graph, &actors, &intel, &scoring.weights);
-    timings.push(("detect", t.elapsed().as_secs_f64()));
+    let (actors, mut signals) = std::thread::scope(|s| {
+        let unlinked = s.spawn(|| unmask_detect::detect_unlinked(&graph, &intel, &scoring.weights));
+        let t = Instant::now();
+        let actors = unmask_resolve::resolve(&graph);
+        timings.push(("resolve", t.elapsed().as_secs_f64()));
+        let t = Instant::now();
+        let signals = unlinked
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        timings.push(("detect", t.elapsed().as_secs_f64()));
+        (actors, signals)
+    });
+    let t = Instant::now();
+    signals.extend(unmask_detect::detect_linked(
+        &graph,
+        &actors,
+        &intel,
+        &scoring.weights,
+    ));
+    if let Some(d) = timings.iter_mut().find(|d| d.0 == "detect") {
+        d.1 += t.elapsed().as_secs_f64();
+    }
     let t = Instant::now();
     let now = unmask_model::Timestamp(
         std::time::SystemTime::now()
@@ -159,14 +177,20 @@ pub fn scan(
         notes: notes.clone(),
     });
     let t = Instant::now();
-    unmask_report::write_findings(&out.join("findings.json"), &findings)?;
     let ctx = unmask_report::Context {
         graph: &graph,
         rejected: summary.rejected(),
         notes: &notes,
         max_actors: 150,
     };
-    unmask_report::write_html(&out.join("report.html"), &findings, &ctx)?;
+    // The two outputs are independent: written side by side.
+    std::thread::scope(|s| {
+        let json = s.spawn(|| unmask_report::write_findings(&out.join("findings.json"), &findings));
+        let html = unmask_report::write_html(&out.join("report.html"), &findings, &ctx);
+        json.join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        html
+    })?;
     timings.push(("report", t.elapsed().as_secs_f64()));
     Ok(ScanOutcome {
         findings,

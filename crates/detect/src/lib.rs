@@ -243,10 +243,22 @@ pub const NEEDS_DATA: &[(&str, &str)] = &[
     ),
 ];
 
-/// Runs every detector.
+/// Runs every detector: [`detect_unlinked`] then [`detect_linked`].
 pub fn detect(
     g: &IdentityGraph,
     actors: &Actors,
+    intel: &unmask_refdata::Intel,
+    w: &Weights,
+) -> Vec<Signal> {
+    let mut out = detect_unlinked(g, intel, w);
+    out.extend(detect_linked(g, actors, intel, w));
+    out
+}
+
+/// The detectors that do not need actors (what one record, device, login
+/// or address shows), so that a scan can run them while it resolves.
+pub fn detect_unlinked(
+    g: &IdentityGraph,
     intel: &unmask_refdata::Intel,
     w: &Weights,
 ) -> Vec<Signal> {
@@ -254,12 +266,24 @@ pub fn detect(
     known::detect(g, intel, w, &mut out);
     network::detect(g, intel, w, &mut out);
     endpoint::detect(g, intel, w, &mut out);
-    shared::detect(g, actors, w, &mut out);
-    references::detect(g, actors, w, &mut out);
     laptops::detect(g, w, &mut out);
-    logins::detect(g, actors, intel, w, &mut out);
     rhythm::detect(g, w, &mut out);
     payroll::detect(g, w, &mut out);
     travel::detect(g, intel, w, &mut out);
+    out
+}
+
+/// The detectors that compare personas, and so need to know which are one
+/// actor (a worker is not counted against its own application).
+pub fn detect_linked(
+    g: &IdentityGraph,
+    actors: &Actors,
+    intel: &unmask_refdata::Intel,
+    w: &Weights,
+) -> Vec<Signal> {
+    let mut out = vec![];
+    shared::detect(g, actors, w, &mut out);
+    references::detect(g, actors, w, &mut out);
+    logins::detect(g, actors, intel, w, &mut out);
     out
 }
