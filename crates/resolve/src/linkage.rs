@@ -585,6 +585,16 @@ fn candidates(
             }
         }
     };
+    // Every pair of units in a run of (key, unit) rows.
+    fn add_run<K>(run: &[(K, u32)], out: &mut Vec<(u32, u32)>) {
+        for (i, &(_, a)) in run.iter().enumerate() {
+            for &(_, b) in &run[i + 1..] {
+                if a != b {
+                    out.push((a.min(b), a.max(b)));
+                }
+            }
+        }
+    }
     // (key, unit) rows sorted by key: a key's holders are one run.
     let mut by_value: Vec<(u32, u32)> = vec![];
     let mut by_words: Vec<([u32; 3], u32)> = vec![];
@@ -602,8 +612,11 @@ fn candidates(
             .iter()
             .map(|&(w, idf)| (idf, w))
             .collect();
-        rarest.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        rarest.truncate(RESUME_KEY_WORDS);
+        let rarer = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        if rarest.len() > RESUME_KEY_WORDS {
+            rarest.select_nth_unstable_by(RESUME_KEY_WORDS - 1, rarer);
+            rarest.truncate(RESUME_KEY_WORDS);
+        }
         let mut rare: Vec<u32> = rarest.iter().map(|r| r.1).collect();
         rare.sort_unstable();
         for (i, &x) in rare.iter().enumerate() {
@@ -615,9 +628,11 @@ fn candidates(
         }
     }
     by_value.sort_unstable();
-    for run in by_value.chunk_by(|a, b| a.0 == b.0) {
-        let us: Vec<u32> = run.iter().map(|r| r.1).collect();
-        add_all(&us, &mut out);
+    for run in by_value
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        add_run(run, &mut out);
     }
     // Units under one key are paired only if their résumés are near: three
     // rare words in common can be chance, and such pairs would outnumber
@@ -628,10 +643,9 @@ fn candidates(
     let mut resume_pairs: Vec<(u32, u32)> = vec![];
     for run in by_words
         .chunk_by(|a, b| a.0 == b.0)
-        .filter(|run| run.len() <= RESUME_KEY_HOLDERS)
+        .filter(|run| run.len() > 1 && run.len() <= RESUME_KEY_HOLDERS)
     {
-        let us: Vec<u32> = run.iter().map(|r| r.1).collect();
-        add_all(&us, &mut resume_pairs);
+        add_run(run, &mut resume_pairs);
     }
     drop(by_words);
     resume_pairs.sort_unstable();
