@@ -211,12 +211,17 @@ pub fn resolve(g: &IdentityGraph) -> Actors {
             })
         })
         .collect();
-    let t = std::time::Instant::now();
-    let photo_pairs = similar_photos(g, PHOTO_MAX_BITS);
-    if std::env::var_os("UNMASK_DEBUG_LINK").is_some() {
-        eprintln!("similar photos: {:.2} s", t.elapsed().as_secs_f64());
-    }
-    let scored = linkage::link_units(g, &unit_of, &unit_persona, &photo_pairs);
+    // Near-identical photos are found on a thread of their own while the
+    // linkage engine lays out its units.
+    let scored = std::thread::scope(|s| {
+        let photos = s.spawn(|| similar_photos(g, PHOTO_MAX_BITS));
+        linkage::link_units(g, &unit_of, &unit_persona, || {
+            photos
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        })
+    });
+    let photo_pairs = scored.photo_pairs;
     for (a, b, reason) in scored.links {
         let (a, b) = (unit_persona[a as usize], unit_persona[b as usize]);
         if dsu.find(a.0) != dsu.find(b.0) {

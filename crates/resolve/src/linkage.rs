@@ -143,6 +143,8 @@ pub(crate) struct Scored {
     /// Candidate pairs at or above the threshold within one cluster, with
     /// their reasons.
     pub links: Vec<(u32, u32, String)>,
+    /// Near-identical photo pairs, as `link_units` was given them.
+    pub photo_pairs: Vec<(IdentId, IdentId, u32)>,
 }
 
 struct Units<'g> {
@@ -367,13 +369,16 @@ pub(crate) fn link_units(
     g: &IdentityGraph,
     unit_of: &[u32],
     unit_persona: &[unmask_graph::PersonaId],
-    photo_pairs: &[(IdentId, IdentId, u32)],
+    photo_pairs: impl FnOnce() -> Vec<(IdentId, IdentId, u32)>,
 ) -> Scored {
     let n_units = unit_persona.len();
     let mut steps = Steps::default();
     let units = Units::new(g, unit_of, unit_persona);
     steps.done("units");
-    let (pairs, near_resumes) = candidates(&units, unit_of, photo_pairs);
+    // Photo pairs may still be being found (see `resolve`): asked for only
+    // now.
+    let photo_pairs = photo_pairs();
+    let (pairs, near_resumes) = candidates(&units, unit_of, &photo_pairs);
     steps.done("candidates");
     let compare = |pairs: &[(u32, u32)]| {
         let mut data = vec![0u8; pairs.len() * NF];
@@ -460,7 +465,7 @@ pub(crate) fn link_units(
         })
         .map(|(&(a, b), &p)| (a, b, units.reason(a, b, p as f64)))
         .collect();
-    Scored { links }
+    Scored { links, photo_pairs }
 }
 
 impl<'g> Units<'g> {
