@@ -230,7 +230,7 @@ pub const COUNTRIES: &[Country] = &[
         streets: &["Khreshchatyk Street", "Shevchenko Avenue"],
         phone: "067 ### ####",
         postcode: "0####",
-        ip16: &[(93, 72), (46, 211)],
+        ip16: &[(178, 150), (46, 211)],
         name: "Ukraine",
     },
     Country {

@@ -112,6 +112,9 @@ pub struct Weights {
     /// Okta marked sign-ins as proxied and no reference data classed the
     /// IPs (else `vpn_ip` and its kin weigh them).
     pub okta_proxy: f64,
+    /// Half or more of the sign-ins through the worker's own connections
+    /// come from another country than the claimed one.
+    pub signin_country_mismatch: f64,
 }
 
 impl Default for Weights {
@@ -156,6 +159,7 @@ impl Default for Weights {
             impossible_travel: 1.5,
             signin_from_watched_country: 2.0,
             okta_proxy: 0.8,
+            signin_country_mismatch: 1.0,
         }
     }
 }

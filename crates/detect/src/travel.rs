@@ -1,7 +1,8 @@
 //! Where a worker's sign-ins come from, against where the worker says
-//! they are: impossible travel, and sign-ins from the countries the
-//! scheme's operators work from (China, Russia, North Korea) for a worker
-//! who claims to live elsewhere.
+//! they are: impossible travel; sign-ins from the countries the scheme's
+//! operators work from (China, Russia, North Korea) for a worker who
+//! claims to live elsewhere; and most sign-ins from another country than
+//! the claimed one (a laptop farm abroad).
 //!
 //! Impossible travel reads the *hops* the graph kept (consecutive
 //! sign-ins in two countries less than two hours apart). A hop through a
@@ -20,6 +21,11 @@ use unmask_refdata::ip::IpKind;
 pub const MIN_HOPS: u32 = 2;
 /// Sign-ins from a watched country needed: a weekend visit is not a rhythm.
 pub const MIN_WATCHED_EVENTS: u32 = 3;
+/// Sign-ins through the worker's own connections needed before their
+/// countries say where the worker is …
+pub const MIN_ELSEWHERE_EVENTS: u32 = 10;
+/// … and the share of them from other countries than the claimed one.
+pub const ELSEWHERE_SHARE: f64 = 0.5;
 /// ISO codes of the countries the operators work from.
 pub const WATCHED: [&str; 3] = ["CN", "RU", "KP"];
 
@@ -97,7 +103,12 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
         if WATCHED.iter().any(|c| c.eq_ignore_ascii_case(claimed)) {
             continue;
         }
-        let mut seen: Vec<(String, String, u32)> = vec![];
+        // Sign-ins by the country of their IP: from watched countries, and
+        // from other countries than the claimed one through IPs of the
+        // worker's own (not a shared egress, an allow-listed range or an
+        // IP the packs class).
+        let (mut watched, mut elsewhere) = (vec![], vec![]);
+        let (mut own_events, mut elsewhere_events) = (0u32, 0u32);
         for e in logins
             .iter()
             .flat_map(|&x| g.edges_from(Node::External(x)))
@@ -109,16 +120,24 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
             let Some(cc) = intel.ip_facts(addr).country else {
                 continue;
             };
+            let shown = (cc.to_uppercase(), g.ident_text(e.to).to_string(), e.count);
             if WATCHED.iter().any(|c| c.eq_ignore_ascii_case(cc)) {
-                seen.push((cc.to_uppercase(), g.ident_text(e.to).to_string(), e.count));
+                watched.push(shown);
+            } else if !network_moves(Some(e.to)) {
+                own_events += e.count;
+                if !cc.eq_ignore_ascii_case(claimed) {
+                    elsewhere_events += e.count;
+                    elsewhere.push(shown);
+                }
             }
         }
-        let events: u32 = seen.iter().map(|s| s.2).sum();
-        if events >= MIN_WATCHED_EVENTS {
-            let what: Vec<String> = seen
-                .iter()
+        let shown = |v: &[(String, String, u32)]| -> Vec<String> {
+            v.iter()
                 .map(|(cc, ip, n)| format!("{ip} ({cc}) ×{n}"))
-                .collect();
+                .collect()
+        };
+        let events: u32 = watched.iter().map(|s| s.2).sum();
+        if events >= MIN_WATCHED_EVENTS {
             out.push(Signal {
                 id: "signin_from_watched_country",
                 subject: Subject::Persona(me),
@@ -126,10 +145,28 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
                 evidence: format!(
                     "claims {}; signed in {events} times from {}",
                     claimed.to_uppercase(),
-                    list(&what)
+                    list(&shown(&watched))
+                ),
+                cites: cites.clone(),
+                fact: format!("watched:{}", p.record_id),
+            });
+        }
+        // The laptop meant for New York, used in London: most sign-ins
+        // from another country (a trip is days, not most of the time).
+        if own_events >= MIN_ELSEWHERE_EVENTS
+            && elsewhere_events as f64 >= ELSEWHERE_SHARE * own_events as f64
+        {
+            out.push(Signal {
+                id: "signin_country_mismatch",
+                subject: Subject::Persona(me),
+                weight: w.signin_country_mismatch,
+                evidence: format!(
+                    "claims {}; {elsewhere_events} of {own_events} sign-ins from its own connections came from elsewhere: {}",
+                    claimed.to_uppercase(),
+                    list(&shown(&elsewhere))
                 ),
                 cites,
-                fact: format!("watched:{}", p.record_id),
+                fact: format!("elsewhere:{}", p.record_id),
             });
         }
     }

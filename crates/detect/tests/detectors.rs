@@ -622,3 +622,33 @@ fn oktas_proxy_flag_speaks_when_no_reference_data_classed_the_ip() {
         "once is not a habit"
     );
 }
+
+#[test]
+fn a_laptop_used_abroad_most_of_the_time_is_flagged_and_a_trip_is_not() {
+    let mut w = World::new()
+        .worker_in("w1", "Daniel Moreau", "dm", "America/New_York", "US")
+        .worker_in("w2", "Ann Lee", "al", "America/New_York", "US");
+    for d in 10..30 {
+        let t = format!("2026-04-{d}T14:00:00Z");
+        // w1: the New York laptop, in London 16 days of 20.
+        let ip = if d < 14 { "8.8.4.4" } else { "81.2.69.160" };
+        w = w.signin("dm", &t, ip, "", false);
+        // w2: a week's trip to London.
+        let ip = if (20..25).contains(&d) {
+            "81.2.69.161"
+        } else {
+            "8.8.8.8"
+        };
+        w = w.signin("al", &t, ip, "", false);
+    }
+    let (g, s) = w.run();
+    let hit = fired(&g, &s, "signin_country_mismatch", "w1");
+    assert_eq!(hit.len(), 1);
+    assert!(hit[0].evidence.contains("16 of 20"), "{}", hit[0].evidence);
+    assert!(
+        hit[0].evidence.contains("81.2.69.160 (GB) ×16"),
+        "{}",
+        hit[0].evidence
+    );
+    assert!(fired(&g, &s, "signin_country_mismatch", "w2").is_empty());
+}
