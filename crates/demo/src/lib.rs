@@ -125,6 +125,23 @@ pub(crate) struct Facilitator {
     pub addr: Addr,
     pub ip: String,
     pub members: Vec<String>,
+    /// Every third facilitator rents a block of static addresses and
+    /// gives each laptop its own, so they share a /24, not an address.
+    pub block: bool,
+}
+
+impl Facilitator {
+    /// The address the `hire`-th worker's laptop signs in from.
+    pub fn ip_for(&self, hire: usize) -> String {
+        if !self.block {
+            return self.ip.clone();
+        }
+        let net = self
+            .ip
+            .rsplit_once('.')
+            .map_or(self.ip.as_str(), |(n, _)| n);
+        format!("{net}.{}", 2 + hire % 250)
+    }
 }
 
 const DEFAULT_AVATAR: &str = "8000000000000000";

@@ -203,6 +203,10 @@ impl Gen {
             self.persons.push(p.clone());
             let t = self.submitted(60, 540);
             let mut rec = self.app_record(&p, t, &p.family);
+            if me % 97 == 41 {
+                // Applying while visiting family in China.
+                rec["ip"] = json!(format!("175.167.{}.{}", me % 256, 1 + me % 253));
+            }
             if agency {
                 let (ip, fp, phone) = self.r.pick(&agencies).clone();
                 rec["ip"] = json!(ip);
@@ -258,7 +262,7 @@ impl Gen {
     fn operator_world(&mut self) {
         let n_ops = (self.opts.size / 110).max(3);
         let n_fac = n_ops.div_ceil(2).max(2);
-        for _ in 0..n_fac {
+        for f in 0..n_fac {
             let c = country(if self.r.chance(0.6) { "US" } else { "GB" });
             let addr = address(&mut self.r, c);
             let ip = ip_in(&mut self.r, c.ip16);
@@ -266,6 +270,7 @@ impl Gen {
                 addr,
                 ip,
                 members: vec![],
+                block: f % 3 == 1,
             });
         }
         let sizes = [2u64, 2, 3, 3, 4, 4, 5, 6, 8, 12];
@@ -420,6 +425,36 @@ impl Gen {
             });
         }
         w.flush()
+    }
+
+    /// Employee referrals, on a stream of their own so they reshuffle
+    /// nothing else: ordinary ones among honest staff; an operator's hired
+    /// persona referring more of the scheme's personas (Mandiant's case of
+    /// one fake employee referring the next); and, rarely, a fake worker
+    /// referring a real person, which must not condemn that person.
+    fn refer(&mut self, hires: &[Hire]) {
+        let mut r = crate::rng::Rng::new(self.opts.seed ^ 0x5EED_0003);
+        // (start, worker id or login) by honesty, in start order.
+        let mut pools: [Vec<(i64, String)>; 2] = [vec![], vec![]];
+        for (n, h) in hires.iter().enumerate() {
+            let by = if n % 3 == 0 { &h.login } else { &h.worker_id };
+            pools[self.apps[h.app].fraud as usize].push((h.start.0 as i64 * DAY_MS, by.clone()));
+        }
+        for p in &mut pools {
+            p.sort();
+        }
+        for a in &mut self.apps {
+            let pool = match (a.fraud, r.below(1000)) {
+                (false, 0..=49) => &pools[0],
+                (false, 50..=54) | (true, 0..=299) => &pools[1],
+                _ => continue,
+            };
+            // Only staff who had started when the application came in.
+            let before = pool.partition_point(|(start, _)| *start < a.submitted.0);
+            if before > 0 {
+                a.record["referred_by"] = json!(pool[r.below(before as u64) as usize].1);
+            }
+        }
     }
 
     fn hire(&mut self) -> Vec<Hire> {
@@ -706,7 +741,7 @@ impl Gen {
                     match h.facilitator {
                         Some(f) if self.r.chance(0.75) => {
                             let fac = &self.facilitators[f];
-                            (fac.ip.clone(), fac.addr.country.name, false)
+                            (fac.ip_for(wi), fac.addr.country.name, false)
                         }
                         _ if self.r.chance(0.7) || op_cn.is_none() => {
                             (self.r.pick(&op_vpn).clone(), "Netherlands", true)
@@ -817,6 +852,9 @@ impl Gen {
                 }
             } else if h.it_staff {
                 procs.push(json!({"name": "AnyDesk.exe", "path": "C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe"}));
+            } else if h.traveller {
+                // Staff who travel to China run Astrill honestly.
+                procs.push(json!({"name": "astrill.exe", "path": "C:\\Program Files (x86)\\Astrill\\astrill.exe"}));
             }
             if a.home.country.code == "KR" {
                 layout = "00000412";
@@ -861,8 +899,9 @@ impl Gen {
         self.operator_world();
         std::mem::swap(&mut self.r, &mut ops);
         self.assign_ids();
-        self.write_applications()?;
         let hires = self.hire();
+        self.refer(&hires);
+        self.write_applications()?;
         self.workers = hires.len();
         self.write_people_records(&hires)?;
         self.write_logins(&hires)?;

@@ -1,6 +1,7 @@
 //! Endpoint: what osquery saw on a company laptop — an IP-KVM or a mouse
-//! jiggler on the USB bus, remote-access tools running — read through the
-//! reference-data layer. Signals go to the device and to its worker.
+//! jiggler on the USB bus, remote-access tools or an Astrill VPN client
+//! running — read through the reference-data layer. Signals go to the
+//! device and to its worker.
 
 use crate::{Signal, Subject, Weights, list};
 use unmask_graph::{AssetId, IdentKind, IdentityGraph, Node, Role};
@@ -126,6 +127,46 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
                     format!("rmm:{i}"),
                 );
             }
+        }
+        // VPN clients the operators are known to run (Astrill): a built-in
+        // table, so no pack is needed.
+        let mut clients: Vec<(String, bool)> = facts
+            .iter()
+            .filter(|e| g.ident_kind(e.to) == IdentKind::Process)
+            .filter_map(|e| {
+                let p = g.ident_text(e.to);
+                unmask_refdata::vpn_clients::lookup(p).map(|c| {
+                    let exe = p.rsplit(['\\', '/']).next().unwrap_or(p);
+                    let sanctioned =
+                        intel.lists.allowed_tool(c.name) || intel.lists.allowed_tool(exe);
+                    (format!("{} ({p})", c.name), sanctioned)
+                })
+            })
+            .collect();
+        clients.sort();
+        clients.dedup();
+        if !clients.is_empty() {
+            let sanctioned = clients.iter().all(|c| c.1);
+            let names: Vec<String> = clients.into_iter().map(|c| c.0).collect();
+            emit(
+                "vpn_client",
+                if sanctioned {
+                    w.sanctioned_tool
+                } else {
+                    w.vpn_client
+                },
+                format!(
+                    "{} runs a VPN client the scheme's operators use: {}{}",
+                    asset.record_id,
+                    list(&names),
+                    if sanctioned {
+                        ", company-sanctioned"
+                    } else {
+                        ""
+                    }
+                ),
+                format!("vpnclient:{i}"),
+            );
         }
     }
 }

@@ -12,15 +12,11 @@ fn lives_at(g: &IdentityGraph, p: PersonaId, addr: IdentId) -> Option<bool> {
     if let Some(home) = g.home_of(p) {
         return Some(home == addr);
     }
-    let per = &g.personas[p.ix()];
-    let claimed = per.locality.as_ref().or_else(|| {
-        per.application
-            .and_then(|a| g.personas[a.ix()].locality.as_ref())
-    })?;
+    let claimed = crate::claimed_locality(g, p)?;
     Some(
         g.addresses
             .get(&addr)
-            .is_some_and(|a| &a.locality == claimed),
+            .is_some_and(|a| a.locality == claimed),
     )
 }
 

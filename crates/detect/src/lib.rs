@@ -115,6 +115,21 @@ pub struct Weights {
     /// Half or more of the sign-ins through the worker's own connections
     /// come from another country than the claimed one.
     pub signin_country_mismatch: f64,
+    /// A VPN client the operators are reported to use (Astrill) runs on
+    /// the company laptop.
+    pub vpn_client: f64,
+    /// An application submitted from China, Russia or North Korea by
+    /// someone claiming to live elsewhere.
+    pub applied_from_watched_country: f64,
+    /// Workers of different names sign in from one /24 (IPv4) or /48
+    /// (IPv6) residential network without sharing an address: a farm on
+    /// a block of static addresses.
+    pub shared_login_subnet: f64,
+    /// Workers who share a sign-in address claim to live in different
+    /// cities: neighbours or a household would not.
+    pub claimed_apart: f64,
+    /// Referred by a worker who is themselves at the `high` level.
+    pub referred_by_flagged: f64,
 }
 
 impl Default for Weights {
@@ -160,6 +175,11 @@ impl Default for Weights {
             signin_from_watched_country: 2.0,
             okta_proxy: 0.8,
             signin_country_mismatch: 1.0,
+            vpn_client: 1.2,
+            applied_from_watched_country: 1.5,
+            shared_login_subnet: 0.7,
+            claimed_apart: 1.0,
+            referred_by_flagged: 1.0,
         }
     }
 }
@@ -180,6 +200,16 @@ pub fn claimed_country(g: &IdentityGraph, p: PersonaId) -> Option<&str> {
     me.country.as_deref().or_else(|| {
         me.application
             .and_then(|a| g.personas[a.ix()].country.as_deref())
+    })
+}
+
+/// The locality a persona claims (`city, cc` as normalised): its own
+/// record's, else its application's.
+pub fn claimed_locality(g: &IdentityGraph, p: PersonaId) -> Option<&str> {
+    let me = &g.personas[p.ix()];
+    me.locality.as_deref().or_else(|| {
+        me.application
+            .and_then(|a| g.personas[a.ix()].locality.as_deref())
     })
 }
 

@@ -1,8 +1,9 @@
-//! Where a worker's sign-ins come from, against where the worker says
-//! they are: impossible travel; sign-ins from the countries the scheme's
-//! operators work from (China, Russia, North Korea) for a worker who
-//! claims to live elsewhere; and most sign-ins from another country than
-//! the claimed one (a laptop farm abroad).
+//! Where a worker's sign-ins (and an applicant's application) come from,
+//! against where the person says they are: impossible travel; sign-ins
+//! or an application from the countries the scheme's operators work from
+//! (China, Russia, North Korea) for someone who claims to live elsewhere;
+//! and most sign-ins from another country than the claimed one (a laptop
+//! farm abroad).
 //!
 //! Impossible travel reads the *hops* the graph kept (consecutive
 //! sign-ins in two countries less than two hours apart). A hop through a
@@ -48,10 +49,11 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
             || shared_egress(ip)
     };
     for (i, p) in g.personas.iter().enumerate() {
-        if p.kind != PersonaKind::Worker {
+        let me = PersonaId(i as u32);
+        if p.kind == PersonaKind::Application {
+            applied_from_watched(g, intel, w, me, out);
             continue;
         }
-        let me = PersonaId(i as u32);
         let logins = g.logins_of(me);
         // Impossible travel.
         let (mut hops, mut shown) = (0u32, vec![]);
@@ -100,7 +102,7 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
         let Some(claimed) = claimed_country(g, me) else {
             continue;
         };
-        if WATCHED.iter().any(|c| c.eq_ignore_ascii_case(claimed)) {
+        if watched(claimed) {
             continue;
         }
         // Sign-ins by the country of their IP: from watched countries, and
@@ -121,7 +123,7 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
                 continue;
             };
             let shown = (cc.to_uppercase(), g.ident_text(e.to).to_string(), e.count);
-            if WATCHED.iter().any(|c| c.eq_ignore_ascii_case(cc)) {
+            if self::watched(cc) {
                 watched.push(shown);
             } else if !network_moves(Some(e.to)) {
                 own_events += e.count;
@@ -170,4 +172,48 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
             });
         }
     }
+}
+
+fn watched(country: &str) -> bool {
+    WATCHED.iter().any(|c| c.eq_ignore_ascii_case(country))
+}
+
+/// An application sent from a watched country by someone who claims to
+/// live elsewhere. One address is enough: an application is one visit.
+fn applied_from_watched(
+    g: &IdentityGraph,
+    intel: &Intel,
+    w: &Weights,
+    me: PersonaId,
+    out: &mut Vec<Signal>,
+) {
+    let Some(claimed) = claimed_country(g, me).filter(|c| !watched(c)) else {
+        return;
+    };
+    let from: Vec<String> = g
+        .edges_from(Node::Persona(me))
+        .filter(|e| e.role == Role::ApplyIp)
+        .filter_map(|e| {
+            let addr = g.ident_text(e.to).parse::<std::net::IpAddr>().ok()?;
+            let cc = intel.ip_facts(addr).country.filter(|cc| watched(cc))?;
+            (!intel.lists.allowed_ip(addr))
+                .then(|| format!("{} ({})", g.ident_text(e.to), cc.to_uppercase()))
+        })
+        .collect();
+    if from.is_empty() {
+        return;
+    }
+    let record = &g.personas[me.ix()].record_id;
+    out.push(Signal {
+        id: "applied_from_watched_country",
+        subject: Subject::Persona(me),
+        weight: w.applied_from_watched_country,
+        evidence: format!(
+            "{record} claims {}; applied from {}",
+            claimed.to_uppercase(),
+            list(&from)
+        ),
+        cites: vec![],
+        fact: format!("applied_watched:{record}"),
+    });
 }

@@ -134,6 +134,26 @@ impl World {
         self.b.payroll(serde_json::from_value(v).unwrap(), &at());
         self
     }
+    /// A laptop named `host`, assigned to `worker`, running `processes`.
+    fn laptop(mut self, id: &str, worker: &str, host: &str, processes: &[&str]) -> Self {
+        let a = serde_json::from_value(
+            json!({"asset_id": id, "hostname": host, "assigned_to": worker}),
+        )
+        .unwrap();
+        self.b.asset(a, &at());
+        for p in processes {
+            let row = unmask_model::HostRow {
+                table: unmask_model::HostTable::Processes,
+                query_name: "processes".into(),
+                host: host.into(),
+                at: Timestamp::parse("2026-04-02T09:00:00Z").unwrap(),
+                removed: false,
+                columns: vec![("path".into(), p.to_string())],
+            };
+            self.b.host(row, &at());
+        }
+        self
+    }
     fn run(self) -> (IdentityGraph, Vec<Signal>) {
         self.run_with(&unmask_refdata::Intel::load(std::path::Path::new(
             "/nonexistent",
@@ -651,4 +671,178 @@ fn a_laptop_used_abroad_most_of_the_time_is_flagged_and_a_trip_is_not() {
         hit[0].evidence
     );
     assert!(fired(&g, &s, "signin_country_mismatch", "w2").is_empty());
+}
+
+#[test]
+fn a_farm_on_a_block_of_static_addresses_shares_a_subnet_and_claims_cities_apart() {
+    let bristol = json!({"address": {"line1": "9 Park Row", "city": "Bristol", "postcode": "BS1 5LT", "country": "GB"}});
+    let home = json!({"address": {"line1": "3 Mill Lane", "city": "York", "postcode": "YO1 7HH", "country": "GB"}});
+    let (g, s) = World::new()
+        // Two laptops of one farm, one address each in its /24, for people
+        // who claim Leeds and Bristol.
+        .app("a1", "Daniel Moreau", json!({}))
+        .app("a2", "Lukas Becker", bristol)
+        .worker("w1", "a1", "Daniel Moreau", "dm")
+        .worker("w2", "a2", "Lukas Becker", "lb")
+        .logins("dm", "81.2.69.161", 5)
+        .logins("lb", "81.2.69.162", 5)
+        // A stranger in another /24.
+        .app("a3", "Maria Silva", json!({}))
+        .worker("w3", "a3", "Maria Silva", "ms")
+        .logins("ms", "81.2.70.5", 5)
+        // A couple at one home whose router's address changed.
+        .app("a4", "Ann Lee", home.clone())
+        .app("a5", "Tom Hardy", home)
+        .worker("w4", "a4", "Ann Lee", "al")
+        .worker("w5", "a5", "Tom Hardy", "th")
+        .logins("al", "81.2.72.10", 5)
+        .logins("th", "81.2.72.11", 5)
+        .run();
+    let hit = fired(&g, &s, "shared_login_subnet", "w1");
+    assert_eq!(hit.len(), 1);
+    assert!(
+        hit[0].evidence.contains("81.2.69.0/24") && hit[0].evidence.contains("81.2.69.162 ×5"),
+        "{}",
+        hit[0].evidence
+    );
+    assert_eq!(hit[0].cites, ["w2"]);
+    assert!(
+        fired(&g, &s, "shared_login_ip", "w1").is_empty(),
+        "no address in common"
+    );
+    assert!(fired(&g, &s, "shared_login_subnet", "w3").is_empty());
+    assert!(
+        fired(&g, &s, "claimed_apart", "w1").is_empty(),
+        "an ISP's /24 can span Leeds and Bristol"
+    );
+    let couple = fired(&g, &s, "shared_login_subnet", "w4");
+    assert_eq!(couple.len(), 1);
+    assert!(
+        couple[0].weight < hit[0].weight / 2.0,
+        "a household weighs little"
+    );
+    assert!(
+        fired(&g, &s, "claimed_apart", "w4").is_empty(),
+        "they live together"
+    );
+}
+
+#[test]
+fn one_address_for_people_claiming_cities_apart_but_not_for_one_city() {
+    let bristol = json!({"address": {"line1": "9 Park Row", "city": "Bristol", "postcode": "BS1 5LT", "country": "GB"}});
+    let (g, s) = World::new()
+        // Colleagues in Leeds at one coworking space.
+        .app("a1", "Daniel Moreau", json!({}))
+        .app("a2", "Lukas Becker", json!({}))
+        .worker("w1", "a1", "Daniel Moreau", "dm")
+        .worker("w2", "a2", "Lukas Becker", "lb")
+        .logins("dm", "81.2.69.160", 5)
+        .logins("lb", "81.2.69.160", 5)
+        // A farm's one line, for people claiming Leeds and Bristol.
+        .app("a3", "Maria Silva", json!({}))
+        .app("a4", "Ann Lee", bristol)
+        .worker("w3", "a3", "Maria Silva", "ms")
+        .worker("w4", "a4", "Ann Lee", "al")
+        .logins("ms", "81.2.70.5", 5)
+        .logins("al", "81.2.70.5", 5)
+        .run();
+    assert_eq!(fired(&g, &s, "shared_login_ip", "w1").len(), 1);
+    assert!(
+        fired(&g, &s, "shared_login_subnet", "w1").is_empty(),
+        "the address already says it"
+    );
+    assert!(
+        fired(&g, &s, "claimed_apart", "w1").is_empty(),
+        "both claim Leeds"
+    );
+    let apart = fired(&g, &s, "claimed_apart", "w3");
+    assert_eq!(apart.len(), 1);
+    assert!(
+        apart[0].evidence.contains("leeds")
+            && apart[0].evidence.contains("(Ann Lee) in bristol, gb"),
+        "{}",
+        apart[0].evidence
+    );
+    assert_eq!(apart[0].cites, ["w4"]);
+}
+
+#[test]
+fn an_application_from_china_under_a_british_claim_fires_and_one_from_home_does_not() {
+    let (g, s) = World::new()
+        .app("a1", "Daniel Moreau", json!({"ip": "1.2.4.8"}))
+        .app("a2", "Lukas Becker", json!({"ip": "81.2.69.160"}))
+        .app("a3", "Li Wei", json!({"ip": "1.2.4.9", "address": {"line1": "1 Nanjing Rd", "city": "Shanghai", "postcode": "200001", "country": "CN"}}))
+        .run();
+    let hit = fired(&g, &s, "applied_from_watched_country", "a1");
+    assert_eq!(hit.len(), 1);
+    assert!(
+        hit[0].evidence.contains("claims GB") && hit[0].evidence.contains("1.2.4.8 (CN)"),
+        "{}",
+        hit[0].evidence
+    );
+    assert!(fired(&g, &s, "applied_from_watched_country", "a2").is_empty());
+    assert!(
+        fired(&g, &s, "applied_from_watched_country", "a3").is_empty(),
+        "someone who says they live in China applies from China"
+    );
+}
+
+#[test]
+fn an_astrill_client_on_a_laptop_fires_on_device_and_worker_unless_allow_listed() {
+    let world = || {
+        World::new()
+            .app("a1", "Daniel Moreau", json!({}))
+            .worker("w1", "a1", "Daniel Moreau", "dm")
+            .laptop(
+                "LT-1",
+                "w1",
+                "acme-lt-1",
+                &[
+                    r"C:\Program Files (x86)\Astrill\astrill.exe",
+                    r"C:\Windows\explorer.exe",
+                ],
+            )
+            .app("a2", "Lukas Becker", json!({}))
+            .worker("w2", "a2", "Lukas Becker", "lb")
+            .laptop(
+                "LT-2",
+                "w2",
+                "acme-lt-2",
+                &[r"C:\Program Files\Google\Chrome\Application\chrome.exe"],
+            )
+    };
+    let (g, s) = world().run();
+    for subject in ["LT-1", "w1"] {
+        let hit = fired(&g, &s, "vpn_client", subject);
+        assert_eq!(hit.len(), 1, "{subject}");
+        assert!(
+            hit[0].evidence.contains("Astrill VPN") && hit[0].weight == 1.2,
+            "{}",
+            hit[0].evidence
+        );
+        assert_eq!(hit[0].cites, ["LT-1"]);
+    }
+    assert!(fired(&g, &s, "vpn_client", "LT-2").is_empty());
+    // A company whose China office runs Astrill says so in its lists.
+    let data = tempfile::tempdir().unwrap();
+    let lists = data.path().join("lists.csv");
+    std::fs::write(
+        &lists,
+        "kind,value,note\nallow_tool,Astrill VPN,China office\n",
+    )
+    .unwrap();
+    unmask_refdata::store::install_user(
+        data.path(),
+        unmask_refdata::store::UserKind::Lists,
+        &lists,
+    )
+    .unwrap();
+    let (g, s) = world().run_with(&unmask_refdata::Intel::load(data.path()));
+    let hit = fired(&g, &s, "vpn_client", "w1");
+    assert_eq!(hit.len(), 1);
+    assert!(
+        hit[0].weight < 0.5 && hit[0].evidence.contains("company-sanctioned"),
+        "{}",
+        hit[0].evidence
+    );
 }

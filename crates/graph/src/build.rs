@@ -19,6 +19,8 @@ pub struct GraphBuilder<'r> {
     edge_ix: FxHashMap<(Node, IdentId, Role), u32>,
     app_ix: FxHashMap<String, PersonaId>,
     worker_ix: FxHashMap<String, PersonaId>,
+    /// Applications and the referrer each names, resolved at the end.
+    pending_referrals: Vec<(PersonaId, String)>,
     pending_payroll: Vec<(String, PayrollEntry)>,
     worker_logins: Vec<(PersonaId, String)>,
     login_days: FxHashSet<(u32, i32)>,
@@ -40,6 +42,7 @@ impl<'r> GraphBuilder<'r> {
                 references: vec![],
                 assets: vec![],
                 payroll: vec![],
+                referrals: vec![],
                 idents: Default::default(),
                 externals: Default::default(),
                 external_owner: vec![],
@@ -56,6 +59,7 @@ impl<'r> GraphBuilder<'r> {
             edge_ix: Default::default(),
             app_ix: Default::default(),
             worker_ix: Default::default(),
+            pending_referrals: vec![],
             pending_payroll: vec![],
             worker_logins: vec![],
             login_days: Default::default(),
@@ -152,6 +156,27 @@ impl<'r> GraphBuilder<'r> {
         for (p, key) in std::mem::take(&mut self.worker_logins) {
             let x = self.external(ExternalKind::Login, &key);
             self.g.external_owner[x.ix()] = Some(Node::Persona(p));
+        }
+        // Applications → the workers who referred them, by worker id, login
+        // or company e-mail.
+        for (p, by) in std::mem::take(&mut self.pending_referrals) {
+            let referrer = self.worker_ix.get(&by).copied().or_else(|| {
+                let x = self
+                    .g
+                    .externals
+                    .get(ExternalKind::Login, &by.to_lowercase())?;
+                match self.g.external_owner[x as usize] {
+                    Some(Node::Persona(w)) => Some(w),
+                    _ => None,
+                }
+            });
+            match referrer {
+                Some(w) => self.g.referrals.push((p, w)),
+                None => notes.push(format!(
+                    "application {} was referred by {by}, who is not in workers",
+                    self.g.personas[p.ix()].record_id
+                )),
+            }
         }
         // Hosts → assets, by asset id, hostname or serial.
         for a in 0..self.g.assets.len() {
@@ -359,6 +384,9 @@ impl Sink for GraphBuilder<'_> {
             extra: r.extra,
         });
         self.app_ix.insert(r.application_id, p);
+        if let Some(by) = r.referred_by {
+            self.pending_referrals.push((p, by));
+        }
         let node = Node::Persona(p);
         let t = r.submitted_at;
         for e in &r.emails {

@@ -237,6 +237,8 @@ pub struct IdentityGraph {
     pub references: Vec<Reference>,
     pub assets: Vec<AssetNode>,
     pub payroll: Vec<PayrollEntry>,
+    /// (application, the worker who referred it).
+    pub referrals: Vec<(PersonaId, PersonaId)>,
     pub idents: Interner<IdentKind>,
     pub externals: Interner<ExternalKind>,
     /// For each external, the persona (logins) or asset (hosts) it names.

@@ -118,6 +118,10 @@ pub struct Application {
     pub shipping_address: Option<PostalAddress>,
     #[serde(default, deserialize_with = "list")]
     pub references: Vec<Reference>,
+    /// The employee who referred the applicant: a `worker_id`, or that
+    /// worker's login or company e-mail.
+    #[serde(default, deserialize_with = "text")]
+    pub referred_by: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
 }

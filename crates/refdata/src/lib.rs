@@ -7,7 +7,8 @@
 //! record count). [`Intel::load`] opens what is installed and answers the
 //! detectors' questions through one interface:
 //! `ip → {asn, org, country, kind, source}`, process/path → remote tool,
-//! USB ids + strings → device class. Detectors read these facts only
+//! USB ids + strings → device class, process → VPN client (a small
+//! built-in table, [`vpn_clients`]). Detectors read these facts only
 //! through this crate.
 
 pub mod download;
@@ -17,6 +18,7 @@ pub mod packs;
 pub mod rmm;
 pub mod store;
 pub mod usb;
+pub mod vpn_clients;
 
 use std::path::Path;
 

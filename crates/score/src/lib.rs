@@ -137,9 +137,10 @@ pub fn score(
     g: &IdentityGraph,
     actors: &Actors,
     signals: &[Signal],
-    cfg: &Config,
+    scoring: &ScoringFile,
     generated_at: String,
 ) -> Findings {
+    let cfg = &scoring.levels;
     let mut per_persona: Vec<Vec<&Signal>> = vec![vec![]; g.personas.len()];
     let mut per_asset: Vec<Vec<&Signal>> = vec![vec![]; g.assets.len()];
     let mut per_addr: FxHashMap<IdentId, Vec<&Signal>> = FxHashMap::default();
@@ -288,6 +289,14 @@ pub fn score(
             name: p.name.as_ref().map(|n| n.display.clone()),
         });
     }
+    refer(
+        g,
+        actors,
+        &scoring.weights,
+        cfg,
+        &mut personas,
+        &mut persona_sum,
+    );
     // Devices.
     let mut devices = vec![];
     for (i, asset) in g.assets.iter().enumerate() {
@@ -404,6 +413,70 @@ pub fn score(
     }
 }
 
+/// Referral chains: an application referred by a worker at `high` (and not
+/// of the same actor, whose evidence it already shares) carries
+/// `referred_by_flagged`, and so does the worker hired on it. Repeated
+/// until no level changes, so a chain of referrals is followed; each
+/// application has one referrer, so this ends.
+fn refer(
+    g: &IdentityGraph,
+    actors: &Actors,
+    w: &Weights,
+    cfg: &Config,
+    personas: &mut [PersonaFinding],
+    persona_sum: &mut [f64],
+) {
+    if w.referred_by_flagged <= 0.0 || g.referrals.is_empty() {
+        return;
+    }
+    let mut hired_on: FxHashMap<PersonaId, Vec<PersonaId>> = FxHashMap::default();
+    for (i, p) in g.personas.iter().enumerate() {
+        if let Some(a) = p.application {
+            hired_on.entry(a).or_default().push(PersonaId(i as u32));
+        }
+    }
+    let weight = round(w.referred_by_flagged);
+    let mut done = vec![false; g.referrals.len()];
+    loop {
+        let mut changed = false;
+        for (k, &(app, by)) in g.referrals.iter().enumerate() {
+            if done[k]
+                || personas[by.ix()].level != Level::High
+                || actors.of[app.ix()] == actors.of[by.ix()]
+            {
+                continue;
+            }
+            done[k] = true;
+            changed = true;
+            let referrer = &personas[by.ix()];
+            let signal = unmask_model::findings::Signal {
+                id: "referred_by_flagged".into(),
+                weight,
+                evidence: format!(
+                    "{} was referred by {}, who is at high risk ({:.2})",
+                    g.personas[app.ix()].record_id,
+                    g.persona_display(by),
+                    referrer.risk
+                ),
+                cites: vec![referrer.id.clone()],
+            };
+            let workers = hired_on.get(&app).map_or(&[][..], Vec::as_slice);
+            for &p in std::iter::once(&app).chain(workers) {
+                let me = &mut personas[p.ix()];
+                me.signals.push(signal.clone());
+                me.signals
+                    .sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.id.cmp(&b.id)));
+                persona_sum[p.ix()] += weight;
+                me.risk = cfg.risk(persona_sum[p.ix()]);
+                me.level = cfg.level(me.risk);
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
 #[cfg(test)]
 mod scoring_file_tests {
     use super::*;
@@ -427,5 +500,95 @@ mod scoring_file_tests {
         assert!(typo.contains("shared_emial"), "{typo}");
         let bad = ScoringFile::from_toml("[levels]\nmedium_at = 0.9\nhigh_at = 0.5\n").unwrap_err();
         assert!(bad.contains("medium_at"), "{bad}");
+    }
+}
+
+#[cfg(test)]
+mod referral_tests {
+    use super::*;
+    use serde_json::json;
+    use unmask_graph::GraphBuilder;
+    use unmask_ingest::{Origin, Sink};
+
+    #[test]
+    fn a_referral_from_a_flagged_worker_is_followed_along_the_chain_and_alone_stays_low() {
+        let at = Origin {
+            file: "t".into(),
+            line: 1,
+        };
+        let mut b = GraphBuilder::new(|_| {});
+        let app = |id: &str, name: &str, by: Option<&str>| {
+            serde_json::from_value(
+                json!({"application_id": id, "submitted_at": "2026-03-01T10:00:00Z",
+                "full_name": name, "referred_by": by}),
+            )
+            .unwrap()
+        };
+        let worker = |id: &str, app: &str, name: &str, login: &str| {
+            serde_json::from_value(
+                json!({"worker_id": id, "application_id": app, "full_name": name, "login": login}),
+            )
+            .unwrap()
+        };
+        b.application(app("a1", "Daniel Moreau", None), &at);
+        b.worker(worker("w1", "a1", "Daniel Moreau", "dm"), &at);
+        // Referred by w2 (by login); listed first, so that one pass in
+        // file order would miss the chain.
+        b.application(app("a3", "Maria Silva", Some("LB")), &at);
+        // Referred by w1 (by id), hired as w2.
+        b.application(app("a2", "Lukas Becker", Some("w1")), &at);
+        b.worker(worker("w2", "a2", "Lukas Becker", "lb"), &at);
+        // Referred by an honest worker.
+        b.application(app("a4", "Ann Lee", None), &at);
+        b.worker(worker("w4", "a4", "Ann Lee", "al"), &at);
+        b.application(app("a5", "Tom Hardy", Some("w4")), &at);
+        b.application(app("a6", "Eve Stone", Some("w-gone")), &at);
+        let (g, notes) = b.finish();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("a6") && n.contains("w-gone")),
+            "{notes:?}"
+        );
+        let actors = unmask_resolve::resolve(&g);
+        let id =
+            |r: &str| PersonaId(g.personas.iter().position(|p| p.record_id == r).unwrap() as u32);
+        let evidence = |p: &str, weight: f64| Signal {
+            id: "known_bad_identifier",
+            subject: Subject::Persona(id(p)),
+            weight,
+            evidence: String::new(),
+            cites: vec![],
+            fact: format!("test:{p}"),
+        };
+        // w1 is high on its own; w2 is medium on its own (σ(−3 + 4) ≈ 0.73).
+        let signals = [evidence("w1", 6.0), evidence("w2", 4.0)];
+        let f = score(
+            &g,
+            &actors,
+            &signals,
+            &ScoringFile::default(),
+            String::new(),
+        );
+        let of = |r: &str| f.personas.iter().find(|p| p.id == r).unwrap();
+        let referred = |r: &str| of(r).signals.iter().any(|s| s.id == "referred_by_flagged");
+        assert_eq!(of("w1").level, Level::High);
+        assert!(
+            referred("a2") && referred("w2"),
+            "the application and its worker"
+        );
+        assert_eq!(
+            of("w2").level,
+            Level::High,
+            "its own evidence and the referral"
+        );
+        assert!(of("w2").signals.iter().any(|s| s.cites == ["w1"]));
+        assert!(referred("a3"), "the chain goes on from w2");
+        assert_eq!(
+            of("a3").level,
+            Level::Low,
+            "a referral alone condemns no one"
+        );
+        assert!(!referred("a5") && !referred("a1"));
     }
 }
