@@ -139,6 +139,10 @@ impl Gen {
         let family = *self.r.pick(o.family);
         let co = *self.r.pick(COMPANIES);
         let domain = format!("{}.example", ascii_slug(co));
+        if self.used.len() % 101 == 7 {
+            // A real company whose switchboard is a VoIP number.
+            phone = format!("+44 56 {:08}", self.used.len() * 7919 % 100_000_000);
+        }
         json!({"name": format!("{given} {family}"), "email": format!("{}.{}@{domain}", ascii_slug(given), ascii_slug(family)),
                "phone": phone, "company": co, "relationship": "former manager"})
     }
@@ -381,6 +385,11 @@ impl Gen {
                     let o = self.pick_origin();
                     let (g, f) = (*self.r.pick(o.given), *self.r.pick(o.family));
                     self.apps[a].record["references"] = json!([{"name": format!("{g} {f}"), "email": format!("{}.{}.ref@gmail.com", ascii_slug(g), ascii_slug(f)), "company": *self.r.pick(COMPANIES), "relationship": "manager"}]);
+                    if a % 2 == 0 {
+                        // … on a British VoIP number bought online.
+                        self.apps[a].record["references"][0]["phone"] =
+                            json!(format!("+44 56 {:08}", (a * 7919) % 100_000_000));
+                    }
                 }
             }
             let mut op = op;

@@ -130,6 +130,9 @@ pub struct Weights {
     pub claimed_apart: f64,
     /// Referred by a worker who is themselves at the `high` level.
     pub referred_by_flagged: f64,
+    /// A "company" reference gives a number in a range the national
+    /// numbering plan sets aside for VoIP.
+    pub voip_company_reference: f64,
 }
 
 impl Default for Weights {
@@ -180,6 +183,7 @@ impl Default for Weights {
             shared_login_subnet: 0.7,
             claimed_apart: 1.0,
             referred_by_flagged: 1.0,
+            voip_company_reference: 0.4,
         }
     }
 }

@@ -1,12 +1,14 @@
 //! References and vouching: references who are other applicants, mutual
 //! vouching, one reference used by several strangers, and "company"
-//! references at free-mail addresses.
+//! references at free-mail addresses or VoIP numbers (by the numbering
+//! plans' VoIP ranges; no public line-type data exists, so a VoIP number
+//! outside such a range goes unseen).
 
 use crate::shared::unit_members;
 use crate::{Signal, Subject, Weights, different_people, list, rarity};
 use rustc_hash::{FxHashMap, FxHashSet};
 use unmask_graph::{IdentityGraph, PersonaId, Role};
-use unmask_normalise::email;
+use unmask_normalise::{email, phone};
 use unmask_resolve::{Actors, MAX_SHARED};
 
 pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Signal>) {
@@ -126,6 +128,22 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Sig
                 ),
                 vec![],
                 format!("freemail:{}:{}", giver.0, e.0),
+            );
+        }
+        if let (Some(ph), Some(company)) = (r.phone, r.company.as_deref())
+            && phone::is_voip(g.ident_text(ph))
+        {
+            emit(
+                out,
+                giver,
+                "voip_company_reference",
+                w.voip_company_reference,
+                format!(
+                    "reference {rname} for {company} gives {}, a number in a range set aside for VoIP",
+                    g.ident_text(ph)
+                ),
+                vec![],
+                format!("voip:{}:{}", giver.0, ph.0),
             );
         }
     }

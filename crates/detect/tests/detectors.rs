@@ -846,3 +846,22 @@ fn an_astrill_client_on_a_laptop_fires_on_device_and_worker_unless_allow_listed(
         hit[0].evidence
     );
 }
+
+#[test]
+fn a_company_reference_on_a_voip_number_fires_and_a_mobile_does_not() {
+    let (g, s) = World::new()
+        .app("a1", "Daniel Moreau", json!({"references": [{"name": "Pat Jones", "company": "Brightlane Ltd", "phone": "056 1234 5678"}]}))
+        .app("a2", "Lukas Becker", json!({"references": [{"name": "Sam Hill", "company": "Brightlane Ltd", "phone": "07700 900456"}]}))
+        // A friend, not a company: a VoIP number says nothing of a friend.
+        .app("a3", "Maria Silva", json!({"references": [{"name": "Jo Bloggs", "phone": "056 1234 9999"}]}))
+        .run();
+    let hit = fired(&g, &s, "voip_company_reference", "a1");
+    assert_eq!(hit.len(), 1);
+    assert!(
+        hit[0].evidence.contains("+445612345678") && hit[0].evidence.contains("Brightlane"),
+        "{}",
+        hit[0].evidence
+    );
+    assert!(fired(&g, &s, "voip_company_reference", "a2").is_empty());
+    assert!(fired(&g, &s, "voip_company_reference", "a3").is_empty());
+}

@@ -63,9 +63,62 @@ pub fn phone(s: &str, country_iso2: Option<&str>) -> Option<String> {
     }
 }
 
+/// Whether an E.164 number (`+4456…`) lies in a range its national
+/// numbering plan sets aside for VoIP, by libphonenumber's `voip` ranges
+/// (the UK's 056, Germany's 032, France's 09, …). Many plans, the North
+/// American one among them, set none, so `false` says little.
+///
+/// Each calling code's ranges are compiled once, on first use: the
+/// crate's own matcher compiles through a small shared cache that a stream
+/// of numbers from many countries keeps evicting.
+pub fn is_voip(e164: &str) -> bool {
+    type Plans = std::collections::HashMap<u16, Vec<regex::Regex>>;
+    static PLANS: std::sync::OnceLock<std::sync::Mutex<Plans>> = std::sync::OnceLock::new();
+    let Some(digits) = e164.strip_prefix('+') else {
+        return false;
+    };
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    // Calling codes are prefix-free: the first that exists is the one.
+    for len in 1..=3.min(digits.len()) {
+        let (cc, national) = digits.split_at(len);
+        let Ok(code) = cc.parse::<u16>() else {
+            continue;
+        };
+        let Some(regions) = phonenumber::metadata::DATABASE.by_code(&code) else {
+            continue;
+        };
+        let mut plans = PLANS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let ranges = plans.entry(code).or_insert_with(|| {
+            regions
+                .iter()
+                .filter_map(|m| m.descriptors().voip())
+                .filter_map(|d| {
+                    regex::Regex::new(&format!("^(?:{})$", d.national_number().as_str())).ok()
+                })
+                .collect()
+        });
+        return ranges.iter().any(|r| r.is_match(national));
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn voip_ranges_come_from_the_numbering_plans() {
+        assert!(is_voip("+445612345678"), "the UK's 056");
+        assert!(!is_voip("+447700900123"), "a UK mobile");
+        assert!(!is_voip("+14155550100"), "the NANP sets no VoIP range");
+        assert!(!is_voip("raw:5550100123"));
+        assert!(!is_voip("+"));
+    }
 
     #[test]
     fn national_and_international_forms_agree() {
