@@ -58,7 +58,16 @@ pub trait Sink {
     fn host(&mut self, r: HostRow, at: &Origin);
     fn keystroke(&mut self, r: KeystrokeSample, at: &Origin);
     fn reject(&mut self, r: Reject);
+    /// Records a parsing thread already staged, with every line number
+    /// moved on by `lines`. A sink that hands records to another thread
+    /// passes the chunk on whole; any other takes the records one by one.
+    fn staged(&mut self, chunk: Staged, lines: u64) {
+        chunk.0.replay_into(self, lines);
+    }
 }
+
+/// A chunk of records parsed on another thread, for [`Sink::staged`].
+pub struct Staged(staged::Stager);
 
 /// Told about bytes read, for a progress bar.
 pub trait Progress {
@@ -519,11 +528,17 @@ fn read_file(
 /// record spans two; a round parses one chunk per core.
 const CHUNK: usize = if cfg!(test) { 4096 } else { 8 << 20 };
 
-/// A memory-mapped JSON-lines file of sign-ins, parsed a round of chunks
-/// at a time, one per core, each into a [`staged::Stager`] that keeps its
-/// records; the chunks are then replayed into `out` in file order with
-/// their line numbers moved on by the lines before them. The sink sees the
-/// same records, in the same order, as from [`read_frames`].
+/// A memory-mapped JSON-lines file of sign-ins, parsed in chunks by one
+/// worker per core, each chunk into a [`staged::Stager`] that keeps its
+/// records; the chunks go to `out` in file order with their line numbers
+/// moved on by the lines before them. The sink sees the same records, in
+/// the same order, as from [`read_frames`].
+///
+/// The workers never wait for each other: chunk *k* goes to worker
+/// *k mod cores*, whose results come back in the order it took its chunks,
+/// and up to [`AHEAD`] chunks per worker are in flight while earlier ones
+/// are passed on. The pages of the next chunks are asked for ahead of the
+/// workers (`WILLNEED`), so the disk reads while they parse.
 fn read_sign_ins_in_chunks(
     f: &InputFile,
     map: &memmap2::Mmap,
@@ -533,50 +548,84 @@ fn read_sign_ins_in_chunks(
 ) {
     let data: &[u8] = map;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (mut start, mut lines_before) = (0usize, 0u64);
-    let (mut reported, mut released) = (0usize, 0usize);
-    while start < data.len() {
-        let mut chunks = vec![];
-        while chunks.len() < cores && start < data.len() {
-            let end = (start + CHUNK).min(data.len());
-            let end = memchr::memchr(b'\n', &data[end..]).map_or(data.len(), |i| end + i + 1);
-            chunks.push(&data[start..end]);
-            start = end;
+    let mut start = 0usize;
+    let mut next_chunk = || -> Option<&[u8]> {
+        if start >= data.len() {
+            return None;
         }
-        let parsed: Vec<(staged::Stager, u64, u64, u64)> = std::thread::scope(|s| {
-            let handles: Vec<_> = chunks
-                .iter()
-                .map(|&chunk| s.spawn(move || parse_chunk(f, chunk, limit)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        });
-        for (stager, lines, accepted, rejected) in parsed {
-            stager.replay_into(out.sink, lines_before);
+        let end = (start + CHUNK).min(data.len());
+        let end = memchr::memchr(b'\n', &data[end..]).map_or(data.len(), |i| end + i + 1);
+        let chunk = &data[start..end];
+        start = end;
+        // The pages after this chunk, while it waits for its worker.
+        let ahead = (data.len() - end).min(CHUNK);
+        if ahead > 0 {
+            let _ = map.advise_range(memmap2::Advice::WillNeed, end, ahead);
+        }
+        Some(chunk)
+    };
+    let (mut lines_before, mut reported, mut released) = (0u64, 0usize, 0usize);
+    std::thread::scope(|s| {
+        let mut jobs = vec![];
+        let mut results = vec![];
+        for _ in 0..cores {
+            let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<&[u8]>(AHEAD);
+            let (res_tx, res_rx) = std::sync::mpsc::sync_channel(AHEAD);
+            s.spawn(move || {
+                for chunk in job_rx {
+                    let parsed = (chunk.len(), parse_chunk(f, chunk, limit));
+                    if res_tx.send(parsed).is_err() {
+                        return;
+                    }
+                }
+            });
+            jobs.push(job_tx);
+            results.push(res_rx);
+        }
+        let (mut sent, mut done) = (0usize, 0usize);
+        loop {
+            while sent < done + cores * AHEAD {
+                let Some(chunk) = next_chunk() else { break };
+                if jobs[sent % cores].send(chunk).is_err() {
+                    break;
+                }
+                sent += 1;
+            }
+            if done == sent {
+                break;
+            }
+            let Ok((len, (stager, lines, accepted, rejected))) = results[done % cores].recv()
+            else {
+                break; // a worker panicked; the scope's join reports it
+            };
+            done += 1;
+            out.sink.staged(Staged(stager), lines_before);
             lines_before += lines;
             out.accepted += accepted;
             out.rejected += rejected;
+            progress.advance(len as u64);
+            reported += len;
+            // Pages parsed are released, as `MappedRead` does.
+            let upto = reported & !0xFFFF;
+            if upto >= released + RELEASE_EVERY {
+                // SAFETY: as in `MappedRead::consume`: nothing before `upto`
+                // is read again (every chunk before it was parsed).
+                let _ = unsafe {
+                    map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        released,
+                        upto - released,
+                    )
+                };
+                released = upto;
+            }
         }
-        progress.advance((start - reported) as u64);
-        reported = start;
-        // Pages parsed are released, as `MappedRead` does.
-        let upto = start & !0xFFFF;
-        if upto >= released + RELEASE_EVERY {
-            // SAFETY: as in `MappedRead::consume`: nothing before `upto`
-            // is read again.
-            let _ = unsafe {
-                map.unchecked_advise_range(
-                    memmap2::UncheckedAdvice::DontNeed,
-                    released,
-                    upto - released,
-                )
-            };
-            released = upto;
-        }
-    }
+        drop(jobs);
+    });
 }
+
+/// Chunks queued per worker beyond the one it parses.
+const AHEAD: usize = 2;
 
 /// One chunk of a sign-in file: its records kept in a stager, its line
 /// count, and how many records were accepted and set aside.

@@ -60,6 +60,9 @@ enum Item {
 struct Batch {
     items: Vec<Item>,
     text: String,
+    /// Lines to move every line number on by: the batch was parsed from a
+    /// chunk of a file that starts after that many lines.
+    lines: u64,
 }
 
 impl Batch {
@@ -112,6 +115,7 @@ impl Stager {
         }
         self.batch.items.clear();
         self.batch.text.clear();
+        self.batch.lines = 0;
     }
 
     /// A stager that keeps its batches.
@@ -129,7 +133,7 @@ impl Stager {
     /// The kept batches, replayed into `sink` with every line number
     /// moved on by `lines` (the records were read from a chunk of a file
     /// that starts after that many lines).
-    pub(crate) fn replay_into(mut self, sink: &mut dyn Sink, lines: u64) {
+    pub(crate) fn replay_into<S: Sink + ?Sized>(mut self, sink: &mut S, lines: u64) {
         self.flush();
         let mut at = Origin {
             file: String::new(),
@@ -189,6 +193,20 @@ impl Sink for Stager {
         };
         self.push(&at, |_, _| Item::Reject(r));
     }
+    /// Passed on whole: the chunk's batches go to the builder as they are,
+    /// not copied record by record on this thread.
+    fn staged(&mut self, chunk: crate::Staged, lines: u64) {
+        let mut chunk = chunk.0;
+        chunk.flush();
+        self.flush();
+        for mut batch in chunk.kept {
+            batch.lines += lines;
+            self.batch = batch;
+            self.flush();
+        }
+        // The chunk's batches named their file; what follows is from it.
+        self.file = chunk.file;
+    }
 }
 
 /// The reading thread's progress: bytes read, for the builder's thread to
@@ -233,14 +251,19 @@ fn replay(
 
 /// One batch into the sink, in order, with line numbers moved on by
 /// `lines`; `at` carries the current file from batch to batch.
-fn replay_batch(
+fn replay_batch<S: Sink + ?Sized>(
     batch: Batch,
-    sink: &mut dyn Sink,
+    sink: &mut S,
     at: &mut Origin,
     lines: u64,
     progress: &mut dyn Progress,
 ) {
-    let Batch { items, text } = batch;
+    let Batch {
+        items,
+        text,
+        lines: own,
+    } = batch;
+    let lines = lines + own;
     let get = |s: Span| (s.0 != u32::MAX).then(|| &text[s.0 as usize..(s.0 + s.1) as usize]);
     for item in items {
         match item {
