@@ -191,12 +191,16 @@ pub fn scan(
         html
     })?;
     timings.push(("report", t.elapsed().as_secs_f64()));
+    let graph_bytes = graph.heap_bytes();
+    // Freeing a million personas' allocations takes seconds: a thread of
+    // its own does it, and a process that exits first does not wait.
+    std::thread::spawn(move || drop((graph, actors, signals, intel)));
     Ok(ScanOutcome {
         findings,
         summary,
         timings,
         events,
-        graph_bytes: graph.heap_bytes(),
+        graph_bytes,
         notes,
     })
 }
