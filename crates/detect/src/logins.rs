@@ -68,13 +68,7 @@ pub fn detect(
         if g.ident_kind(id) != IdentKind::Ip {
             continue;
         }
-        let Ok(addr) = g.ident_text(id).parse::<IpAddr>() else {
-            continue;
-        };
-        // The company's own VPN egress, when the user allow-lists it.
-        if intel.lists.allowed_ip(addr) {
-            continue;
-        }
+        // Most IPs are an application's only: nothing to parse or look up.
         let mut users: Vec<(PersonaId, IdentId, u32)> = g
             .edges_into(id)
             .filter(|e| e.role == Role::LoginIp && e.count >= MIN_EVENTS)
@@ -84,6 +78,13 @@ pub fn detect(
             })
             .collect();
         if users.is_empty() {
+            continue;
+        }
+        let Ok(addr) = g.ident_text(id).parse::<IpAddr>() else {
+            continue;
+        };
+        // The company's own VPN egress, when the user allow-lists it.
+        if intel.lists.allowed_ip(addr) {
             continue;
         }
         users.sort_by_key(|u| u.0);
