@@ -197,6 +197,19 @@ pub fn rarity(w: &Weights, base: f64, n: usize) -> f64 {
 /// campus), not anyone's home.
 pub const MAX_SHARED_EGRESS: usize = 12;
 
+/// Whether more than [`MAX_SHARED_EGRESS`] logins sign in from `ip`
+/// (counted only as far as the bound: a corporate egress has thousands).
+pub fn shared_egress(g: &IdentityGraph, ip: unmask_graph::IdentId) -> bool {
+    g.edges_into(ip)
+        .filter(|e| {
+            e.role == unmask_graph::Role::LoginIp
+                && matches!(e.from, unmask_graph::Node::External(_))
+        })
+        .take(MAX_SHARED_EGRESS + 1)
+        .count()
+        > MAX_SHARED_EGRESS
+}
+
 /// The country a persona claims (ISO alpha-2, lower case): its own
 /// record's, else its application's.
 pub fn claimed_country(g: &IdentityGraph, p: PersonaId) -> Option<&str> {

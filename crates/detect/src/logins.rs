@@ -89,13 +89,8 @@ pub fn detect(
         }
         users.sort_by_key(|u| u.0);
         users.dedup_by_key(|u| u.0);
-        let logins = g
-            .edges_into(id)
-            .filter(|e| e.role == Role::LoginIp && matches!(e.from, Node::External(_)))
-            .take(crate::MAX_SHARED_EGRESS + 1)
-            .count();
         let classed = intel.ip.is_some() && intel.ip_facts(addr).kind != IpKind::Unknown;
-        if logins <= crate::MAX_SHARED_EGRESS && !classed {
+        if !crate::shared_egress(g, id) && !classed {
             by_subnet.entry(subnet(addr)).or_default().extend(&users);
         }
         if users.len() >= 2 {

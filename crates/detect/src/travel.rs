@@ -31,14 +31,6 @@ pub const ELSEWHERE_SHARE: f64 = 0.5;
 pub const WATCHED: [&str; 3] = ["CN", "RU", "KP"];
 
 pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signal>) {
-    // Counted only as far as the bound: a corporate egress has thousands.
-    let shared_egress = |ip: IdentId| {
-        g.edges_into(ip)
-            .filter(|e| e.role == Role::LoginIp && matches!(e.from, Node::External(_)))
-            .take(crate::MAX_SHARED_EGRESS + 1)
-            .count()
-            > crate::MAX_SHARED_EGRESS
-    };
     let network_moves = |ip: Option<IdentId>| {
         let Some(ip) = ip else { return false };
         let Ok(addr) = g.ident_text(ip).parse::<std::net::IpAddr>() else {
@@ -46,7 +38,7 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
         };
         intel.lists.allowed_ip(addr)
             || intel.ip.is_some() && intel.ip_facts(addr).kind != IpKind::Unknown
-            || shared_egress(ip)
+            || crate::shared_egress(g, ip)
     };
     for (i, p) in g.personas.iter().enumerate() {
         let me = PersonaId(i as u32);

@@ -56,23 +56,34 @@ impl World {
         self.b.asset(a, &at());
         self
     }
+    /// One successful Okta sign-in.
+    fn event(
+        &mut self,
+        user: &str,
+        at: Timestamp,
+        ip: &str,
+        country: Option<&str>,
+        proxy: Option<bool>,
+    ) {
+        let e = LoginEvent {
+            source: LoginSource::Okta,
+            at,
+            user,
+            ip: Some(ip),
+            user_agent: None,
+            country,
+            city: None,
+            device: None,
+            success: true,
+            is_proxy: proxy,
+        };
+        self.b.login(&e, &at_origin());
+    }
     fn logins(mut self, user: &str, ip: &str, n: usize) -> Self {
+        let day0 = Timestamp::parse("2026-04-01T09:00:00Z").unwrap().0;
         for i in 0..n {
-            let e = LoginEvent {
-                source: LoginSource::Okta,
-                at: Timestamp(
-                    Timestamp::parse("2026-04-01T09:00:00Z").unwrap().0 + i as i64 * 86_400_000,
-                ),
-                user,
-                ip: Some(ip),
-                user_agent: None,
-                country: Some("United Kingdom"),
-                city: None,
-                device: None,
-                success: true,
-                is_proxy: None,
-            };
-            self.b.login(&e, &at());
+            let at = Timestamp(day0 + i as i64 * 86_400_000);
+            self.event(user, at, ip, Some("United Kingdom"), None);
         }
         self
     }
@@ -92,38 +103,21 @@ impl World {
         let day0 = Timestamp::parse("2026-04-01T00:00:00Z").unwrap().0;
         for d in 0..days {
             for &h in hours_utc {
-                let e = LoginEvent {
-                    source: LoginSource::Okta,
-                    at: Timestamp(day0 + d * 86_400_000 + h * 3_600_000 + 600_000),
-                    user,
-                    ip: Some("81.2.69.160"),
-                    user_agent: None,
-                    country: None,
-                    city: None,
-                    device: None,
-                    success: true,
-                    is_proxy: None,
-                };
-                self.b.login(&e, &at());
+                let at = Timestamp(day0 + d * 86_400_000 + h * 3_600_000 + 600_000);
+                self.event(user, at, "81.2.69.160", None, None);
             }
         }
         self
     }
     /// One sign-in at an instant, from an IP in a country, maybe proxied.
     fn signin(mut self, user: &str, at: &str, ip: &str, country: &str, proxy: bool) -> Self {
-        let e = LoginEvent {
-            source: LoginSource::Okta,
-            at: Timestamp::parse(at).unwrap(),
+        self.event(
             user,
-            ip: Some(ip),
-            user_agent: None,
-            country: Some(country),
-            city: None,
-            device: None,
-            success: true,
-            is_proxy: Some(proxy),
-        };
-        self.b.login(&e, &at_origin());
+            Timestamp::parse(at).unwrap(),
+            ip,
+            Some(country),
+            Some(proxy),
+        );
         self
     }
     fn pay(mut self, worker: &str, from: &str, fields: Value) -> Self {
