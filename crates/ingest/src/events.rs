@@ -4,6 +4,8 @@
 //! Okta and OCSF events are the high-volume inputs, so they deserialize into
 //! borrowed structs that name only the fields used (serde skips the rest
 //! without allocating). Strings with escapes fall back to owned copies.
+//! Okta events are first offered to [`crate::okta_fields`], which reads
+//! those structs straight off the bytes and defers to serde when unsure.
 
 use crate::{FieldError, parse_json as parse};
 use serde::Deserialize;
@@ -20,65 +22,65 @@ fn missing(field: &str, reason: &str) -> FieldError {
 
 type Str<'a> = Option<Cow<'a, str>>;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
-struct Okta<'a> {
-    published: Option<Timestamp>,
+pub(crate) struct Okta<'a> {
+    pub(crate) published: Option<Timestamp>,
     #[serde(borrow)]
-    actor: Option<OktaActor<'a>>,
+    pub(crate) actor: Option<OktaActor<'a>>,
     #[serde(borrow)]
-    client: Option<OktaClient<'a>>,
+    pub(crate) client: Option<OktaClient<'a>>,
     #[serde(borrow)]
-    outcome: Option<OktaOutcome<'a>>,
-    security_context: Option<OktaSecurity>,
+    pub(crate) outcome: Option<OktaOutcome<'a>>,
+    pub(crate) security_context: Option<OktaSecurity>,
     #[serde(borrow)]
-    device: Option<OktaDevice<'a>>,
+    pub(crate) device: Option<OktaDevice<'a>>,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
-struct OktaActor<'a> {
+pub(crate) struct OktaActor<'a> {
     #[serde(borrow)]
-    alternate_id: Str<'a>,
+    pub(crate) alternate_id: Str<'a>,
     #[serde(borrow, rename = "type")]
-    kind: Str<'a>,
+    pub(crate) kind: Str<'a>,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
-struct OktaClient<'a> {
+pub(crate) struct OktaClient<'a> {
     #[serde(borrow)]
-    ip_address: Str<'a>,
+    pub(crate) ip_address: Str<'a>,
     #[serde(borrow)]
-    user_agent: Option<OktaUserAgent<'a>>,
+    pub(crate) user_agent: Option<OktaUserAgent<'a>>,
     #[serde(borrow)]
-    geographical_context: Option<OktaGeo<'a>>,
+    pub(crate) geographical_context: Option<OktaGeo<'a>>,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
-struct OktaUserAgent<'a> {
+pub(crate) struct OktaUserAgent<'a> {
     #[serde(borrow)]
-    raw_user_agent: Str<'a>,
+    pub(crate) raw_user_agent: Str<'a>,
 }
-#[derive(Deserialize)]
-struct OktaGeo<'a> {
+#[derive(Deserialize, Default, Debug, PartialEq)]
+pub(crate) struct OktaGeo<'a> {
     #[serde(borrow)]
-    country: Str<'a>,
+    pub(crate) country: Str<'a>,
     #[serde(borrow)]
-    city: Str<'a>,
+    pub(crate) city: Str<'a>,
 }
-#[derive(Deserialize)]
-struct OktaOutcome<'a> {
+#[derive(Deserialize, Default, Debug, PartialEq)]
+pub(crate) struct OktaOutcome<'a> {
     #[serde(borrow)]
-    result: Str<'a>,
+    pub(crate) result: Str<'a>,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
-struct OktaSecurity {
-    is_proxy: Option<bool>,
+pub(crate) struct OktaSecurity {
+    pub(crate) is_proxy: Option<bool>,
 }
-#[derive(Deserialize)]
-struct OktaDevice<'a> {
+#[derive(Deserialize, Default, Debug, PartialEq)]
+pub(crate) struct OktaDevice<'a> {
     #[serde(borrow)]
-    id: Str<'a>,
+    pub(crate) id: Str<'a>,
 }
 
 /// Owned strings for the few fields that had JSON escapes; events without
@@ -123,7 +125,7 @@ pub(crate) struct Scratch {
 /// Parses a high-volume event with simd-json (in place, in `scratch`);
 /// anything it refuses goes through serde_json, which either accepts it or
 /// explains the failure with the same messages as every other record.
-fn parse_fast<'a, T: Deserialize<'a>>(
+pub(crate) fn parse_fast<'a, T: Deserialize<'a>>(
     raw: &'a [u8],
     scratch: &'a mut Scratch,
 ) -> Result<T, FieldError> {
@@ -139,7 +141,10 @@ pub(crate) fn okta<'a>(
     raw: &'a [u8],
     scratch: &'a mut Scratch,
 ) -> Result<OwnedLogin<'a>, FieldError> {
-    let e: Okta = parse_fast(raw, scratch)?;
+    let e: Okta = match crate::okta_fields::okta(raw) {
+        Some(e) => e,
+        None => parse_fast(raw, scratch)?,
+    };
     let at = e
         .published
         .ok_or_else(|| missing("published", "Okta event has no `published` time"))?;

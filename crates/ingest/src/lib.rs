@@ -10,6 +10,7 @@
 mod csv_rows;
 mod events;
 pub mod lines;
+mod okta_fields;
 mod staged;
 
 use flate2::read::MultiGzDecoder;
