@@ -11,7 +11,7 @@ use phonenumber::{Mode, country};
 /// `None` for text with fewer than six digits.
 ///
 /// Most numbers take a fast path built on libphonenumber's own metadata
-/// (the region's calling code and literal national trunk prefix): the full
+/// (the region's calling code and literal national trunk prefixes): the full
 /// parser compiles regexes through a small shared cache, and a stream of
 /// numbers from many countries keeps evicting it (it was most of ingest
 /// time at 100k applications). Regions whose trunk-prefix rules are
@@ -42,16 +42,22 @@ pub fn phone(s: &str, country_iso2: Option<&str>) -> Option<String> {
         .and_then(|r| phonenumber::metadata::DATABASE.by_id(r))
     {
         let literal = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-        let prefix = match (meta.national_prefix_for_parsing(), meta.national_prefix()) {
-            (Some(re), _) if literal(re.as_str()) => Some(re.as_str()),
-            (None, p) => p.filter(|p| literal(p)),
-            _ => None,
-        };
-        let pattern_rules = matches!(meta.national_prefix_for_parsing(), Some(re) if !literal(re.as_str()))
-            || meta.national_prefix_transform_rule().is_some();
-        if !pattern_rules {
-            let national = prefix
-                .and_then(|p| digits.strip_prefix(p))
+        // The trunk prefixes to strip, in the order the rule tries them: a
+        // literal, or literals in alternation (the UK's `0|180020`).
+        let prefixes: Option<Vec<&str>> =
+            match (meta.national_prefix_for_parsing(), meta.national_prefix()) {
+                (Some(re), _) => {
+                    let alts: Vec<&str> = re.as_str().split('|').collect();
+                    alts.iter().all(|a| literal(a)).then_some(alts)
+                }
+                (None, p) => Some(p.filter(|p| literal(p)).into_iter().collect()),
+            };
+        if let Some(prefixes) = prefixes
+            && meta.national_prefix_transform_rule().is_none()
+        {
+            let national = prefixes
+                .iter()
+                .find_map(|p| digits.strip_prefix(p))
                 .unwrap_or(&digits);
             return Some(format!("+{}{national}", meta.country_code()));
         }
@@ -143,6 +149,8 @@ mod tests {
     fn fast_path_agrees_with_the_full_parser() {
         for (raw, cc) in [
             ("07700 900123", "GB"),
+            ("0113 496 0000", "GB"),
+            ("020 7946 0000", "GB"),
             ("06 12 34 56 78", "FR"),
             ("0151 23456789", "DE"),
             ("(212) 555-0147", "US"),
