@@ -7,7 +7,7 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::time::Instant;
 use unmask_graph::GraphBuilder;
-use unmask_ingest::{Options, Progress, Reject, read_workspace};
+use unmask_ingest::{InputKind, Options, Progress, Reject, read_workspace};
 use unmask_model::findings::{Findings, Level, RunSummary};
 
 pub struct ScanOutcome {
@@ -66,6 +66,7 @@ pub fn scan(
             }
         };
         let mut builder = GraphBuilder::new(on_reject);
+        builder.expect_application_bytes(input_bytes(dir, InputKind::Applications));
         let target = if std::io::stderr().is_terminal() && !quiet {
             ProgressDrawTarget::stderr()
         } else {
@@ -277,4 +278,19 @@ pub fn print_summary(o: &ScanOutcome, out: &Path) {
         "wrote {}/findings.json, report.html, rejected.jsonl",
         out.display()
     );
+}
+
+/// Bytes on disk of the workspace's inputs of one kind (0 if it cannot be
+/// listed; reading it reports why).
+fn input_bytes(dir: &Path, kind: InputKind) -> u64 {
+    unmask_ingest::discover(dir)
+        .map(|(files, _)| {
+            files
+                .iter()
+                .filter(|f| f.kind == kind)
+                .filter_map(|f| std::fs::metadata(&f.path).ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
 }

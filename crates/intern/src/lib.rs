@@ -77,6 +77,28 @@ impl<K: Copy + Eq + Hash> Interner<K> {
         id
     }
 
+    /// Room for `n` more strings of about `bytes_each`, so that a table
+    /// whose final size is known roughly is not rehashed on the way there.
+    pub fn reserve(&mut self, n: usize, bytes_each: usize) {
+        let Self {
+            arena,
+            spans,
+            kinds,
+            table,
+            hasher,
+        } = self;
+        arena.reserve(n * bytes_each);
+        spans.reserve(n);
+        kinds.reserve(n);
+        table.reserve(n, |&other| {
+            let (start, len) = spans[other as usize];
+            let mut hh = hasher.build_hasher();
+            kinds[other as usize].hash(&mut hh);
+            arena[start as usize..start as usize + len as usize].hash(&mut hh);
+            hh.finish()
+        });
+    }
+
     pub fn text(&self, id: u32) -> &str {
         let (start, len) = self.spans[id as usize];
         &self.arena[start as usize..start as usize + len as usize]
