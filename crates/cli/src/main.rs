@@ -4,6 +4,7 @@
 mod data;
 mod link;
 mod pipeline;
+mod screen;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -76,6 +77,9 @@ enum Command {
     /// Deduplicate one CSV or link two with a probabilistic model trained on
     /// the data itself; or explain one pair.
     Link(link::LinkArgs),
+    /// Screen a name (and date of birth, nationality, identifiers) against
+    /// the sanctions lists.
+    Screen(screen::ScreenArgs),
     /// Compare findings with ground truth (AP, precision/recall, grouping,
     /// fairness).
     Eval {
@@ -150,6 +154,7 @@ fn main() -> ExitCode {
         },
         Command::Data { cmd } => data::run(cmd),
         Command::Link(args) => link::run(args),
+        Command::Screen(args) => screen::run(args),
         Command::Demo {
             size,
             seed,

@@ -128,9 +128,9 @@ fn client<'a>(s: &mut Scan<'a>) -> Option<OktaClient<'a>> {
     s.object(|s, key| {
         match key {
             b"ipAddress" => {
-                                seen.once(0)?;
-                                c.ip_address = s.str_or_null()?;
-                            }
+                seen.once(0)?;
+                c.ip_address = s.str_or_null()?;
+            }
             b"userAgent" => {
                 seen.once(1)?;
                 c.user_agent = s.nullable(|s| {
@@ -238,10 +238,7 @@ impl<'a> Scan<'a> {
 
     /// An object's members, each key handed to `member` with the cursor on
     /// its value, which `member` must consume.
-    fn object(
-        &mut self,
-        mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
-    ) -> Option<()> {
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
         self.eat(b'{')?;
         if self.peek()? == b'}' {
             self.i += 1;
@@ -458,7 +455,10 @@ mod tests {
         assert_eq!(a.alternate_id.as_deref(), Some("dwilliams0@acme.example"));
         let g = fast.client.unwrap().geographical_context.unwrap();
         assert_eq!(g.city.as_deref(), Some("Leeds"));
-        assert_eq!(fast.device.unwrap().id.as_deref(), Some("guo4a5u7JHHhjXrMK0g4"));
+        assert_eq!(
+            fast.device.unwrap().id.as_deref(),
+            Some("guo4a5u7JHHhjXrMK0g4")
+        );
         assert_eq!(fast.security_context.unwrap().is_proxy, Some(false));
     }
 
@@ -472,7 +472,10 @@ mod tests {
             // another type where a string belongs
             EVENT.replace(r#""ipAddress":"99.40.47.21""#, r#""ipAddress":7"#),
             // nesting past the limit, in a skipped field
-            EVENT.replace(r#""uuid""#, &format!("\"deep\":{}1{},\"uuid\"", "[".repeat(200), "]".repeat(200))),
+            EVENT.replace(
+                r#""uuid""#,
+                &format!("\"deep\":{}1{},\"uuid\"", "[".repeat(200), "]".repeat(200)),
+            ),
         ] {
             assert!(okta(raw.as_bytes()).is_none(), "{raw}");
         }
@@ -498,13 +501,18 @@ mod tests {
             let mut cut = base.to_vec();
             cut.remove(i);
             check(&cut);
-            for c in [b'"', b'\\', b'{', b'}', b'[', b']', b',', b':', b'0', b'-', b'e', 0x01, 0xC3, b' '] {
+            for c in [
+                b'"', b'\\', b'{', b'}', b'[', b']', b',', b':', b'0', b'-', b'e', 0x01, 0xC3, b' ',
+            ] {
                 let mut put = base.to_vec();
                 put.insert(i, c);
                 check(&put);
             }
         }
         // Both outcomes happened: the check compared real answers.
-        assert!(read > 1000 && deferred > 1000, "read {read}, deferred {deferred}");
+        assert!(
+            read > 1000 && deferred > 1000,
+            "read {read}, deferred {deferred}"
+        );
     }
 }

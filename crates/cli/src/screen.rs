@@ -1,0 +1,160 @@
+//! `unmask screen`: one name (with what else is known of the person)
+//! against the sanctions lists, ranked, each match with its reasons.
+
+use clap::Args;
+use std::path::{Path, PathBuf};
+use unmask_sanctions::screen::REVIEW_AT;
+use unmask_sanctions::{EntityKind, IdKind, Index, Query};
+
+#[derive(Args)]
+pub struct ScreenArgs {
+    /// The name, in any order or script: "Ri Chang Ho", "리창호".
+    name: Option<String>,
+    /// Date of birth, YYYY-MM-DD or YYYY.
+    #[arg(long)]
+    dob: Option<String>,
+    /// Nationality: a country name or ISO code (KP, CN, …).
+    #[arg(long)]
+    nationality: Option<String>,
+    /// Passport number (exact after normalisation).
+    #[arg(long)]
+    passport: Vec<String>,
+    #[arg(long)]
+    email: Vec<String>,
+    /// Digital-currency address with its chain, as OFAC writes it: "XBT 1Ab…".
+    #[arg(long)]
+    crypto: Vec<String>,
+    /// A folder with OFAC's sdn, alt and add CSVs (default: the installed
+    /// `sanctions` pack).
+    #[arg(long)]
+    lists: Option<PathBuf>,
+    /// Where reference data packs are installed.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// What is screened: a person (matches individuals only), an
+    /// organisation (entities only), or any entry.
+    #[arg(long, value_enum, default_value_t = Kind::Any)]
+    kind: Kind,
+    /// Also show name matches below the review level.
+    #[arg(long)]
+    all: bool,
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+}
+
+/// sdn files, alt file, add file.
+type OfacFiles = (Vec<PathBuf>, Option<PathBuf>, Option<PathBuf>);
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Kind {
+    Person,
+    Organisation,
+    Any,
+}
+
+/// The OFAC files in `dir`: every `sdn*.csv` in name order (later ones
+/// replace entries of earlier ones), and the first `alt*.csv` and
+/// `add*.csv`; the remarks-overflow file (`sdn_comments`) is not a list.
+fn ofac_files(dir: &Path) -> Result<OfacFiles, String> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    names.sort();
+    let all = |prefix: &str| {
+        names
+            .iter()
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    let n = n.to_ascii_lowercase();
+                    n.starts_with(prefix) && n.ends_with(".csv") && !n.contains("comments")
+                })
+            })
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let sdn = all("sdn");
+    if sdn.is_empty() {
+        return Err(format!("no sdn*.csv in {}", dir.display()));
+    }
+    Ok((
+        sdn,
+        all("alt").into_iter().next(),
+        all("add").into_iter().next(),
+    ))
+}
+
+pub fn run(a: ScreenArgs) -> Result<(), String> {
+    let dir = match a.lists {
+        Some(d) => d,
+        None => {
+            let data = a
+                .data_dir
+                .unwrap_or_else(unmask_refdata::store::default_data_dir);
+            unmask_refdata::store::current(&data, "sanctions")
+                .map(|(d, _)| d)
+                .ok_or_else(|| {
+                    format!(
+                        "the sanctions pack is not installed in {}: run `unmask data install --only sanctions`, or pass --lists DIR",
+                        data.display()
+                    )
+                })?
+        }
+    };
+    let (sdn, alt, add) = ofac_files(&dir)?;
+    let sdn: Vec<&Path> = sdn.iter().map(PathBuf::as_path).collect();
+    let (entities, problems) =
+        unmask_sanctions::list::load_ofac(&sdn, alt.as_deref(), add.as_deref())
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    for p in &problems {
+        eprintln!("note: {}:{}: {} (row skipped)", p.file, p.line, p.reason);
+    }
+    let index = Index::new(entities);
+    let mut identifiers = vec![];
+    identifiers.extend(a.passport.into_iter().map(|v| (IdKind::Passport, v)));
+    identifiers.extend(a.email.into_iter().map(|v| (IdKind::Email, v)));
+    identifiers.extend(a.crypto.into_iter().map(|v| (IdKind::Crypto, v)));
+    if a.name.is_none() && identifiers.is_empty() {
+        return Err("give a name, or an identifier (--passport, --email, --crypto)".into());
+    }
+    let q = Query {
+        name: a.name.unwrap_or_default(),
+        date_of_birth: a.dob,
+        nationality: a.nationality,
+        identifiers,
+        kind: match a.kind {
+            Kind::Person => Some(EntityKind::Individual),
+            Kind::Organisation => Some(EntityKind::Entity),
+            Kind::Any => None,
+        },
+    };
+    let floor = if a.all { 0.7 } else { REVIEW_AT };
+    let matches = index.screen(&q, floor, a.limit);
+    if matches.is_empty() {
+        println!(
+            "no match at or above {floor:.2} among {} entries",
+            index.entities.len()
+        );
+    }
+    for m in matches {
+        let e = &index.entities[m.entity];
+        let level = if m.identifier_hit {
+            "HIT"
+        } else if m.score >= REVIEW_AT {
+            "review"
+        } else {
+            "below review"
+        };
+        println!(
+            "{:.3}  {level:<12} {}  {}  [{}]",
+            m.score,
+            e.id,
+            e.names[0].text,
+            e.programs.join(", ")
+        );
+        for r in m.reasons {
+            println!("        {r}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,440 @@
+//! Sanctions lists in one model, and OFAC's legacy CSV files read into it.
+//!
+//! OFAC publishes `sdn.csv` (one row per entry: number, name, type,
+//! programs, …, remarks), `alt.csv` (aliases by entry number) and `add.csv`
+//! (addresses). The remarks carry most of what identifies a person:
+//! `DOB 1964; alt. DOB 28 Aug 1962; nationality Korea, North; Passport
+//! 290320764; Email Address …; Digital Currency Address - XBT 1…; a.k.a.
+//! 'KIM, JIN SOK'`. The files are Latin-1 and end with a DOS end-of-file
+//! byte; a row that cannot be read is reported and skipped.
+
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntityKind {
+    Individual,
+    Entity,
+    Vessel,
+    Aircraft,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListedName {
+    pub text: String,
+    /// OFAC's own distinction: a weak alias ("low quality a.k.a.", the
+    /// ones in remarks) is too broad to match on alone.
+    pub strong: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IdKind {
+    Passport,
+    NationalId,
+    Registration,
+    Email,
+    Website,
+    Phone,
+    /// A digital-currency address; the chain is kept in the value's prefix
+    /// (`XBT:1…`) so that equal strings on different chains differ.
+    Crypto,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Identifier {
+    pub kind: IdKind,
+    /// Normalised with [`normalise_identifier`].
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entity {
+    /// Source and number: `ofac:11648`.
+    pub id: String,
+    pub kind: EntityKind,
+    /// The primary name first.
+    pub names: Vec<ListedName>,
+    /// As listed: `1964`, `28 Aug 1962`, `circa 1970`.
+    pub dates_of_birth: Vec<String>,
+    pub nationalities: Vec<String>,
+    pub addresses: Vec<String>,
+    pub identifiers: Vec<Identifier>,
+    pub programs: Vec<String>,
+}
+
+/// A row set aside while loading.
+#[derive(Debug)]
+pub struct Problem {
+    pub file: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+/// An identifier in the form it is compared in: documents and registration
+/// numbers without case, spaces or punctuation; e-mails in lower case;
+/// websites without scheme, `www.` or trailing slash; Ethereum-style and
+/// bech32 addresses (case-insensitive by their definitions) in lower case,
+/// base58 addresses as written (case is part of them).
+pub fn normalise_identifier(kind: IdKind, raw: &str) -> String {
+    let raw = raw.trim().trim_end_matches('.');
+    match kind {
+        IdKind::Passport | IdKind::NationalId | IdKind::Registration => raw
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect(),
+        IdKind::Email => raw.to_ascii_lowercase(),
+        IdKind::Website => {
+            let s = raw.to_ascii_lowercase();
+            let s = s
+                .strip_prefix("https://")
+                .or_else(|| s.strip_prefix("http://"))
+                .unwrap_or(&s);
+            let s = s.strip_prefix("www.").unwrap_or(s);
+            s.trim_end_matches('/').to_string()
+        }
+        IdKind::Phone => raw.chars().filter(char::is_ascii_digit).collect(),
+        IdKind::Crypto => {
+            // "XBT 1Abc…" or "XBT:1Abc…" → "XBT:1Abc…"
+            let (chain, addr) = raw
+                .split_once([' ', ':'])
+                .map_or(("", raw), |(c, a)| (c.trim(), a.trim()));
+            let lower = addr.starts_with("0x")
+                || addr.starts_with("0X")
+                || ["bc1", "ltc1", "tb1"]
+                    .iter()
+                    .any(|p| addr.to_ascii_lowercase().starts_with(p));
+            let addr = if lower {
+                addr.to_ascii_lowercase()
+            } else {
+                addr.to_string()
+            };
+            format!("{}:{addr}", chain.to_ascii_uppercase())
+        }
+    }
+}
+
+/// Latin-1 bytes as text (OFAC's files are not UTF-8).
+fn latin1(b: &[u8]) -> String {
+    b.iter().map(|&c| c as char).collect()
+}
+
+/// OFAC's empty field.
+fn field(b: &[u8]) -> Option<String> {
+    let s = latin1(b);
+    let s = s.trim();
+    (s != "-0-" && !s.is_empty()).then(|| s.to_string())
+}
+
+/// Rows of a headerless OFAC CSV: (line, fields), with unreadable rows
+/// reported.
+fn rows(path: &Path, problems: &mut Vec<Problem>) -> std::io::Result<Vec<(u64, Vec<Vec<u8>>)>> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)?;
+    let file = path.display().to_string();
+    let mut out = vec![];
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match r.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = rec.position().map_or(0, |p| p.line());
+                // The DOS end-of-file byte makes a last one-field row.
+                if rec.len() == 1 && rec[0].iter().all(|&b| b == 0x1A || b.is_ascii_whitespace()) {
+                    continue;
+                }
+                out.push((line, rec.iter().map(<[u8]>::to_vec).collect()));
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                problems.push(Problem {
+                    file: file.clone(),
+                    line,
+                    reason: e.to_string(),
+                });
+                if !matches!(
+                    e.kind(),
+                    csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }
+                ) {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// OFAC's `sdn.csv` (one or more files: an entry in a later file replaces
+/// one of the same number in an earlier), with its `alt.csv` and `add.csv`
+/// when given.
+pub fn load_ofac(
+    sdns: &[&Path],
+    alt: Option<&Path>,
+    add: Option<&Path>,
+) -> std::io::Result<(Vec<Entity>, Vec<Problem>)> {
+    let mut problems = vec![];
+    let mut entities: Vec<Entity> = vec![];
+    let mut by_number = rustc_hash::FxHashMap::default();
+    for &sdn in sdns {
+        for (line, f) in rows(sdn, &mut problems)? {
+            let (Some(number), Some(name)) = (
+                f.first().and_then(|b| field(b)),
+                f.get(1).and_then(|b| field(b)),
+            ) else {
+                problems.push(Problem {
+                    file: sdn.display().to_string(),
+                    line,
+                    reason: "row without an entry number and name".into(),
+                });
+                continue;
+            };
+            let kind = match f.get(2).and_then(|b| field(b)).as_deref() {
+                Some("individual") => EntityKind::Individual,
+                Some("vessel") => EntityKind::Vessel,
+                Some("aircraft") => EntityKind::Aircraft,
+                _ => EntityKind::Entity,
+            };
+            let mut e = Entity {
+                id: format!("ofac:{number}"),
+                kind,
+                names: vec![ListedName {
+                    text: name,
+                    strong: true,
+                }],
+                dates_of_birth: vec![],
+                nationalities: vec![],
+                addresses: vec![],
+                identifiers: vec![],
+                programs: f
+                    .get(3)
+                    .and_then(|b| field(b))
+                    .map(|p| {
+                        p.split(']')
+                            .map(|s| s.trim_matches([' ', '[']).to_string())
+                            .filter(|s| !s.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            };
+            if let Some(remarks) = f.get(11).and_then(|b| field(b)) {
+                read_remarks(&remarks, &mut e);
+            }
+            match by_number.get(&number) {
+                Some(&ix) => entities[ix] = e,
+                None => {
+                    by_number.insert(number, entities.len());
+                    entities.push(e);
+                }
+            }
+        }
+    }
+    if let Some(alt) = alt {
+        for (line, f) in rows(alt, &mut problems)? {
+            let number = f.first().and_then(|b| field(b));
+            let name = f.get(3).and_then(|b| field(b));
+            match (number.and_then(|n| by_number.get(&n)), name) {
+                (Some(&ix), Some(name)) => entities[ix].names.push(ListedName {
+                    text: name,
+                    strong: true,
+                }),
+                // Aliases of entries newer than the sdn.csv in hand are
+                // common when the files are of different dates: not a
+                // problem with the row.
+                (None, Some(_)) => {}
+                _ => problems.push(Problem {
+                    file: alt.display().to_string(),
+                    line,
+                    reason: "alias row without an entry number or name".into(),
+                }),
+            }
+        }
+    }
+    if let Some(add) = add {
+        for (_, f) in rows(add, &mut problems)? {
+            let Some(&ix) = f
+                .first()
+                .and_then(|b| field(b))
+                .and_then(|n| by_number.get(&n))
+            else {
+                continue;
+            };
+            let parts: Vec<String> = (2..6)
+                .filter_map(|i| f.get(i).and_then(|b| field(b)))
+                .collect();
+            if !parts.is_empty() {
+                entities[ix].addresses.push(parts.join(", "));
+            }
+        }
+    }
+    Ok((entities, problems))
+}
+
+/// The facts in an OFAC remarks field, added to `e`.
+fn read_remarks(remarks: &str, e: &mut Entity) {
+    for part in remarks.split(';') {
+        let p = part.trim().trim_end_matches('.');
+        let after = |prefix: &str| {
+            p.strip_prefix(prefix)
+                .or_else(|| p.strip_prefix(&format!("alt. {prefix}")))
+                .map(str::trim)
+        };
+        if let Some(v) = after("DOB") {
+            e.dates_of_birth.push(v.to_string());
+        } else if let Some(v) = after("nationality").or_else(|| after("citizen")) {
+            e.nationalities.push(v.to_string());
+        } else if let Some(v) = p
+            .strip_prefix("a.k.a.")
+            .or_else(|| p.strip_prefix("f.k.a."))
+        {
+            let v = v.trim().trim_matches('\'');
+            if !v.is_empty() {
+                // OFAC lists weak aliases in the remarks.
+                e.names.push(ListedName {
+                    text: v.to_string(),
+                    strong: false,
+                });
+            }
+        } else if let Some(v) = p.strip_prefix("Digital Currency Address - ") {
+            e.identifiers.push(identifier(IdKind::Crypto, v));
+        } else if let Some(v) = after("Email Address") {
+            e.identifiers.push(identifier(IdKind::Email, v));
+        } else if let Some(v) = after("Website") {
+            e.identifiers.push(identifier(IdKind::Website, v));
+        } else if let Some(v) = after("Phone Number").or_else(|| after("Telephone")) {
+            e.identifiers.push(identifier(IdKind::Phone, v));
+        } else {
+            let documents = [
+                ("Passport", IdKind::Passport),
+                ("Diplomatic Passport", IdKind::Passport),
+                ("National ID No.", IdKind::NationalId),
+                ("Registration Number", IdKind::Registration),
+                ("Registration ID", IdKind::Registration),
+            ];
+            for (prefix, kind) in documents {
+                if let Some(v) = after(prefix) {
+                    // "290320764 (Korea, North) expires 2020": the number only.
+                    let number = v.split([' ', '(']).next().unwrap_or("");
+                    if !number.is_empty() {
+                        e.identifiers.push(identifier(kind, number));
+                    }
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn identifier(kind: IdKind, raw: &str) -> Identifier {
+    Identifier {
+        kind,
+        value: normalise_identifier(kind, raw),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remarks_give_dates_nationality_aliases_and_identifiers() {
+        let mut e = Entity {
+            id: "ofac:1".into(),
+            kind: EntityKind::Individual,
+            names: vec![],
+            dates_of_birth: vec![],
+            nationalities: vec![],
+            addresses: vec![],
+            identifiers: vec![],
+            programs: vec![],
+        };
+        read_remarks(
+            "DOB 1964; alt. DOB 28 Aug 1962; nationality Korea, North; Passport 290320764 (Korea, North); \
+             Email Address Kim.Chol@Example.COM; Digital Currency Address - XBT 1AbCdEf; \
+             Digital Currency Address - ETH 0xAbCDef01; a.k.a. 'KIM, JIN SOK'.",
+            &mut e,
+        );
+        assert_eq!(e.dates_of_birth, ["1964", "28 Aug 1962"]);
+        assert_eq!(e.nationalities, ["Korea, North"]);
+        assert_eq!(
+            e.names,
+            [ListedName {
+                text: "KIM, JIN SOK".into(),
+                strong: false
+            }]
+        );
+        let ids: Vec<(IdKind, &str)> = e
+            .identifiers
+            .iter()
+            .map(|i| (i.kind, i.value.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (IdKind::Passport, "290320764"),
+                (IdKind::Email, "kim.chol@example.com"),
+                (IdKind::Crypto, "XBT:1AbCdEf"),
+                (IdKind::Crypto, "ETH:0xabcdef01"),
+            ]
+        );
+    }
+
+    #[test]
+    fn identifiers_compare_without_case_or_separators_but_base58_keeps_case() {
+        assert_eq!(
+            normalise_identifier(IdKind::Passport, "pd-123 456."),
+            "PD123456"
+        );
+        assert_eq!(
+            normalise_identifier(IdKind::Website, "https://www.Silverstar.example/"),
+            "silverstar.example"
+        );
+        assert_eq!(
+            normalise_identifier(IdKind::Crypto, "XBT bc1QXY"),
+            "XBT:bc1qxy"
+        );
+        assert_ne!(
+            normalise_identifier(IdKind::Crypto, "XBT 1AbC"),
+            normalise_identifier(IdKind::Crypto, "XBT 1abc")
+        );
+    }
+
+    #[test]
+    fn the_ofac_files_load_with_aliases_and_addresses() {
+        let dir = std::env::var_os("UNMASK_SHARED_DATA")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+            .join("sanctions/ofac");
+        let (entities, problems) = load_ofac(
+            &[
+                &dir.join("sdn_2024-05-03.csv"),
+                &dir.join("sdn_recent_dprk_rows_from_index.csv"),
+            ],
+            Some(&dir.join("alt_2026-06-02.csv")),
+            Some(&dir.join("add_2026-06-02.csv")),
+        )
+        .expect("the shared OFAC files are readable");
+        assert_eq!(entities.len(), 14_965 + 59, "one entity per sdn row");
+        let ri = entities.iter().find(|e| e.id == "ofac:51330").unwrap();
+        assert!(
+            ri.names
+                .iter()
+                .any(|n| n.text == "RHEE, Chang Ho" && !n.strong)
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let kim = entities.iter().find(|e| e.id == "ofac:11648").unwrap();
+        assert_eq!(kim.kind, EntityKind::Individual);
+        assert_eq!(kim.names[0].text, "KIM, Tong-Myo'ng");
+        assert!(
+            kim.names
+                .iter()
+                .any(|n| n.text == "KIM, TONG MYONG" && n.strong)
+        );
+        assert!(
+            kim.identifiers
+                .iter()
+                .any(|i| i.kind == IdKind::Passport && i.value == "290320764")
+        );
+        assert!(kim.programs.iter().any(|p| p == "NPWMD"));
+    }
+}
