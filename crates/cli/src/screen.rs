@@ -2,7 +2,7 @@
 //! against the sanctions lists, ranked, each match with its reasons.
 
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use unmask_sanctions::screen::REVIEW_AT;
 use unmask_sanctions::{EntityKind, IdKind, Index, Query};
 
@@ -42,46 +42,11 @@ pub struct ScreenArgs {
     limit: usize,
 }
 
-/// sdn files, alt file, add file.
-type OfacFiles = (Vec<PathBuf>, Option<PathBuf>, Option<PathBuf>);
-
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Kind {
     Person,
     Organisation,
     Any,
-}
-
-/// The OFAC files in `dir`: every `sdn*.csv` in name order (later ones
-/// replace entries of earlier ones), and the first `alt*.csv` and
-/// `add*.csv`; the remarks-overflow file (`sdn_comments`) is not a list.
-fn ofac_files(dir: &Path) -> Result<OfacFiles, String> {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    names.sort();
-    let all = |prefix: &str| {
-        names
-            .iter()
-            .filter(|p| {
-                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                    let n = n.to_ascii_lowercase();
-                    n.starts_with(prefix) && n.ends_with(".csv") && !n.contains("comments")
-                })
-            })
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    let sdn = all("sdn");
-    if sdn.is_empty() {
-        return Err(format!("no sdn*.csv in {}", dir.display()));
-    }
-    Ok((
-        sdn,
-        all("alt").into_iter().next(),
-        all("add").into_iter().next(),
-    ))
 }
 
 pub fn run(a: ScreenArgs) -> Result<(), String> {
@@ -101,11 +66,7 @@ pub fn run(a: ScreenArgs) -> Result<(), String> {
                 })?
         }
     };
-    let (sdn, alt, add) = ofac_files(&dir)?;
-    let sdn: Vec<&Path> = sdn.iter().map(PathBuf::as_path).collect();
-    let (entities, problems) =
-        unmask_sanctions::list::load_ofac(&sdn, alt.as_deref(), add.as_deref())
-            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let (entities, problems) = unmask_sanctions::list::load_ofac_dir(&dir)?;
     for p in &problems {
         eprintln!("note: {}:{}: {} (row skipped)", p.file, p.line, p.reason);
     }

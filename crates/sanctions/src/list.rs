@@ -165,6 +165,36 @@ fn rows(path: &Path, problems: &mut Vec<Problem>) -> std::io::Result<Vec<(u64, V
     Ok(out)
 }
 
+/// The OFAC files in `dir` (an installed `sanctions` pack, or a folder of
+/// OFAC's downloads): every `sdn*.csv` in name order, later ones replacing
+/// entries of earlier ones, and the first `alt*.csv` and `add*.csv`; the
+/// remarks-overflow file (`sdn_comments`) is not a list.
+pub fn load_ofac_dir(dir: &Path) -> Result<(Vec<Entity>, Vec<Problem>), String> {
+    let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    names.sort();
+    let all = |prefix: &str| -> Vec<&Path> {
+        names
+            .iter()
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    let n = n.to_ascii_lowercase();
+                    n.starts_with(prefix) && n.ends_with(".csv") && !n.contains("comments")
+                })
+            })
+            .map(|p| p.as_path())
+            .collect()
+    };
+    let sdn = all("sdn");
+    if sdn.is_empty() {
+        return Err(format!("no OFAC sdn*.csv in {}", dir.display()));
+    }
+    load_ofac(&sdn, all("alt").first().copied(), all("add").first().copied())
+        .map_err(|e| format!("cannot read the lists in {}: {e}", dir.display()))
+}
+
 /// OFAC's `sdn.csv` (one or more files: an entry in a later file replaces
 /// one of the same number in an earlier), with its `alt.csv` and `add.csv`
 /// when given.

@@ -13,7 +13,7 @@
 //! | initial `r`/`n` before `o` dropped | Ro/No/Roh/O |
 //! | `eo`, `eu`, `u`, `oo` → `o`, `yeo` → `yo` | Jung/Jong, Cheol/Chol/Chul, Kum/Geum, Yun/Yoon, Kyong/Gyeong/Kyung |
 //! | `ee` → `i`, `oi`/`oy` → `oe`, `woo` → `o`, `yi` → `i` | Lee/Ri, Choi/Choe, Woo/U |
-//! | `h` after a vowel dropped; `r` before a consonant dropped | Roh/Ro, Hahn/Han, Park/Pak |
+//! | `h` after a vowel dropped; `ar` before a consonant → `a` | Roh/Ro, Hahn/Han, Park/Pak |
 //!
 //! These rules are coarse on purpose: they find candidates, and the score
 //! still compares the names as written. They apply to every name alike;
@@ -91,8 +91,9 @@ pub fn sound_key(token: &str) -> String {
         let drop = match c {
             // Initial r/n before i, y or o: Ri/I, Ryu/Yu, Ro/No/O.
             b'r' | b'n' if i == 0 => next.is_some_and(|n| matches!(n, b'i' | b'y' | b'o')),
-            // r closing a syllable before a consonant: Park/Pak.
-            b'r' => i > 0 && next.is_some_and(|n| !vowel(n)),
+            // The English-style `ar` for a plain `a`: Park/Pak. (Other
+            // syllable-final r's are l's, kept: Chol, Cholmin.)
+            b'r' => prev == Some(b'a') && next.is_some_and(|n| !vowel(n)),
             // h after a vowel: Roh/Ro, Hahn/Han, Kahng/Kang.
             b'h' => prev.is_some_and(vowel),
             // y before i: Yi/I.
@@ -155,6 +156,11 @@ mod tests {
         ] {
             assert_ne!(sound_key(a), sound_key(b), "{a} / {b}");
         }
+    }
+
+    #[test]
+    fn joined_given_names_key_like_their_parts_joined() {
+        assert_eq!(sound_key("cheolmin"), sound_key("chol") + &sound_key("min"));
     }
 
     #[test]

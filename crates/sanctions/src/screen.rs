@@ -61,6 +61,7 @@ pub struct Index {
     names: Vec<IndexedName>,
     by_key: FxHashMap<String, Vec<u32>>,
     by_identifier: FxHashMap<(IdKind, String), Vec<u32>>,
+    by_address: FxHashMap<String, Vec<u32>>,
 }
 
 impl Index {
@@ -68,13 +69,14 @@ impl Index {
         let mut names = vec![];
         let mut by_key: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         let mut by_identifier: FxHashMap<(IdKind, String), Vec<u32>> = FxHashMap::default();
+        let mut by_address: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         for (e, entity) in entities.iter().enumerate() {
             for n in &entity.names {
                 let plain = tokens(&n.text);
                 let keys: Vec<String> = plain.iter().map(|t| sound_key(t)).collect();
                 let ix = names.len() as u32;
-                let mut seen: Vec<&String> = vec![];
-                for k in &keys {
+                let mut seen: Vec<String> = vec![];
+                for k in lookup_keys(&keys) {
                     if !seen.contains(&k) {
                         by_key.entry(k.clone()).or_default().push(ix);
                         seen.push(k);
@@ -89,6 +91,14 @@ impl Index {
                 });
             }
             for Identifier { kind, value } in &entity.identifiers {
+                if *kind == IdKind::Crypto
+                    && let Some((_, addr)) = value.split_once(':')
+                {
+                    by_address
+                        .entry(addr.to_ascii_lowercase())
+                        .or_default()
+                        .push(e as u32);
+                }
                 by_identifier
                     .entry((*kind, value.clone()))
                     .or_default()
@@ -100,7 +110,17 @@ impl Index {
             names,
             by_key,
             by_identifier,
+            by_address,
         }
+    }
+
+    /// Entries listing a digital-currency address, on any chain, compared
+    /// without case: for addresses held in lower case (as the identity
+    /// graph holds payout accounts), where case is no longer known.
+    pub fn holders_of_address(&self, address: &str) -> &[u32] {
+        self.by_address
+            .get(&address.trim().to_ascii_lowercase())
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Matches for `q`, best first, at most `limit`: identifier hits, then
@@ -126,14 +146,38 @@ impl Index {
         }
         let plain = tokens(&q.name);
         let keys: Vec<String> = plain.iter().map(|t| sound_key(t)).collect();
-        let mut candidates: Vec<u32> = keys
+        // Candidates share a key with the query; for a query of several
+        // tokens, two if any entry does (a surname alone is shared with
+        // hundreds of entries, and scoring them all is most of the time of
+        // a query).
+        let lists: Vec<&Vec<u32>> = lookup_keys(&keys)
             .iter()
             .filter_map(|k| self.by_key.get(k))
-            .flatten()
-            .copied()
             .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
+        let mut shared: Vec<u32> = lists.iter().copied().flatten().copied().collect();
+        shared.sort_unstable();
+        let mut candidates: Vec<u32> = if keys.len() > 1 {
+            shared
+                .chunk_by(|a, b| a == b)
+                .filter(|run| run.len() >= 2)
+                .map(|run| run[0])
+                .collect()
+        } else {
+            vec![]
+        };
+        // Only when no entry shares two does one shared key do, and then
+        // only a key few entries hold.
+        if candidates.is_empty() {
+            candidates = lists
+                .iter()
+                .filter(|l| keys.len() == 1 || l.len() <= RARE_KEY)
+                .copied()
+                .flatten()
+                .copied()
+                .collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+        }
         // Best name per entity.
         let mut best: FxHashMap<u32, (f64, &IndexedName, Vec<String>)> = FxHashMap::default();
         for n in candidates.iter().map(|&i| &self.names[i as usize]) {
@@ -193,6 +237,20 @@ impl Index {
         out.truncate(limit);
         out
     }
+}
+
+/// A key held by at most this many names is rare enough to find
+/// candidates on alone.
+const RARE_KEY: usize = 64;
+
+/// The keys a name is found under: its tokens' keys, and each pair of
+/// neighbours joined (so `Chol Min` is found from `Cholmin`), once each.
+fn lookup_keys(keys: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = keys.to_vec();
+    out.extend(keys.windows(2).map(|w| w.concat()));
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// How much an unmatched token (a middle name, a patronymic) counts
