@@ -162,7 +162,12 @@ pub fn scan(
             notes.push(format!("no {kind} input in the workspace"));
         }
     }
-    let loaded = [intel.ip.is_some(), intel.rmm.is_some(), intel.usb.is_some()];
+    let loaded = [
+        intel.ip.is_some(),
+        intel.rmm.is_some(),
+        intel.usb.is_some(),
+        intel.sanctions.is_some(),
+    ];
     for (&(packs, what), ok) in unmask_detect::NEEDS_DATA.iter().zip(loaded) {
         if !ok {
             notes.push(format!("skipped {what}: reference data pack(s) {packs} not installed in {} — run `unmask data install --only {packs}`", data_dir.display()));

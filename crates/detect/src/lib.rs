@@ -25,6 +25,7 @@ pub mod network;
 pub mod payroll;
 pub mod references;
 pub mod rhythm;
+pub mod sanctions;
 pub mod shared;
 pub mod travel;
 
@@ -133,6 +134,15 @@ pub struct Weights {
     /// A "company" reference gives a number in a range the national
     /// numbering plan sets aside for VoIP.
     pub voip_company_reference: f64,
+    /// A payout wallet or e-mail that a sanctions list gives for a
+    /// designated person or company: a hard identifier.
+    pub sanctions_identifier: f64,
+    /// A persona's name (and birth date, when both are known) matches a
+    /// designee's at the review level: a reason to look, never proof. 0 by
+    /// default: it is shown for review but adds no risk, since the lists
+    /// are mostly of a few nationalities and a name alone would then
+    /// weigh on people by the origin of their name.
+    pub sanctions_name_review: f64,
 }
 
 impl Default for Weights {
@@ -184,6 +194,8 @@ impl Default for Weights {
             claimed_apart: 1.0,
             referred_by_flagged: 1.0,
             voip_company_reference: 0.4,
+            sanctions_identifier: 4.0,
+            sanctions_name_review: 0.0,
         }
     }
 }
@@ -292,6 +304,10 @@ pub const NEEDS_DATA: &[(&str, &str)] = &[
         "usb",
         "IP-KVMs and mouse jigglers on the USB bus (ip_kvm, mouse_jiggler)",
     ),
+    (
+        "sanctions",
+        "sanctions screening (sanctions_identifier_hit, sanctions_name_review)",
+    ),
 ];
 
 /// Runs every detector: [`detect_unlinked`] then [`detect_linked`].
@@ -321,6 +337,7 @@ pub fn detect_unlinked(
     rhythm::detect(g, w, &mut out);
     payroll::detect(g, w, &mut out);
     travel::detect(g, intel, w, &mut out);
+    sanctions::detect(g, intel.sanctions.as_ref(), w, &mut out);
     out
 }
 

@@ -859,3 +859,49 @@ fn a_company_reference_on_a_voip_number_fires_and_a_mobile_does_not() {
     assert!(fired(&g, &s, "voip_company_reference", "a2").is_empty());
     assert!(fired(&g, &s, "voip_company_reference", "a3").is_empty());
 }
+
+#[test]
+fn a_listed_wallet_is_a_hit_and_a_listed_name_only_a_review() {
+    use unmask_sanctions::list::{Entity, EntityKind, IdKind, Identifier, ListedName};
+    let data = tempfile::tempdir().unwrap();
+    let mut intel = unmask_refdata::Intel::load(data.path());
+    intel.sanctions = Some(unmask_sanctions::Index::new(vec![Entity {
+        id: "ofac:51330".into(),
+        kind: EntityKind::Individual,
+        names: vec![ListedName {
+            text: "RI, Chang Ho".into(),
+            strong: true,
+        }],
+        dates_of_birth: vec!["1967".into()],
+        nationalities: vec!["Korea, North".into()],
+        addresses: vec![],
+        identifiers: vec![Identifier {
+            kind: IdKind::Crypto,
+            value: unmask_sanctions::list::normalise_identifier(IdKind::Crypto, "ETH 0xDeadBeef01"),
+        }],
+        programs: vec!["DPRK2".into()],
+    }]));
+    let (g, s) = World::new()
+        .app("a1", "Rhee Chang Ho", json!({}))
+        .app("a2", "Lee Chang Ho", json!({"date_of_birth": "1990-01-01"}))
+        .app(
+            "a3",
+            "Daniel Moreau",
+            json!({"payment": [{"method": "crypto", "account": "0xdeadbeef01"}]}),
+        )
+        .app("a4", "Ann Lee", json!({}))
+        .run_with(&intel);
+    let review = fired(&g, &s, "sanctions_name_review", "a1");
+    assert_eq!(review.len(), 1);
+    assert!(review[0].evidence.contains("ofac:51330") && review[0].weight == 0.0);
+    assert!(
+        fired(&g, &s, "sanctions_name_review", "a2").is_empty(),
+        "another birth date takes the name below review"
+    );
+    let hit = fired(&g, &s, "sanctions_identifier_hit", "a3");
+    assert!(hit.len() == 1 && hit[0].weight >= 4.0, "{hit:?}");
+    for other in ["a3", "a4"] {
+        assert!(fired(&g, &s, "sanctions_name_review", other).is_empty());
+    }
+    assert!(fired(&g, &s, "sanctions_identifier_hit", "a1").is_empty());
+}

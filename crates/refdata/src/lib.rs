@@ -49,6 +49,8 @@ pub struct Intel {
     pub usb: Option<usb::UsbIndex>,
     /// The user's own known-bad and allow lists (empty when none).
     pub lists: lists::Lists,
+    /// The sanctions lists of the `sanctions` pack, indexed for screening.
+    pub sanctions: Option<unmask_sanctions::Index>,
     /// What is missing, with how to install it.
     pub missing: Vec<String>,
 }
@@ -142,6 +144,12 @@ impl Intel {
         if usb.is_none() {
             missing.push(hint("usb"));
         }
+        let sanctions = store::current(data, "sanctions")
+            .and_then(|(d, _)| unmask_sanctions::list::load_ofac_dir(&d).ok())
+            .map(|(entities, _)| unmask_sanctions::Index::new(entities));
+        if sanctions.is_none() {
+            missing.push(hint("sanctions"));
+        }
         let lists = store::current(data, "user-lists")
             .and_then(|(d, _)| lists::Lists::load(&d.join("user-lists.csv")).ok())
             .unwrap_or_default();
@@ -150,6 +158,7 @@ impl Intel {
             rmm,
             usb,
             lists,
+            sanctions,
             missing,
         }
     }

@@ -90,6 +90,11 @@ fn every_pack_installs_with_a_manifest_that_matches_its_files() {
 fn known_lookups() {
     let intel = Intel::load(installed());
     assert!(intel.missing.is_empty(), "{:?}", intel.missing);
+    let sanctions = intel.sanctions.as_ref().unwrap();
+    assert!(
+        sanctions.entities.len() >= 14_965,
+        "the pack's OFAC entries"
+    );
     let ip = |s: &str| intel.ip_facts(s.parse().unwrap());
     // ProtonVPN (provider-published range), a Tor exit, an AWS range.
     let proton = ip("2.58.241.66");
@@ -176,7 +181,8 @@ fn known_lookups() {
 fn without_packs_countries_still_resolve_and_missing_packs_are_named() {
     let d = tempfile::tempdir().unwrap();
     let intel = Intel::load(d.path());
-    assert_eq!(intel.missing.len(), 3);
+    assert_eq!(intel.missing.len(), 4);
+    assert!(intel.sanctions.is_none());
     assert!(
         intel
             .missing

@@ -191,8 +191,12 @@ pub fn load_ofac_dir(dir: &Path) -> Result<(Vec<Entity>, Vec<Problem>), String> 
     if sdn.is_empty() {
         return Err(format!("no OFAC sdn*.csv in {}", dir.display()));
     }
-    load_ofac(&sdn, all("alt").first().copied(), all("add").first().copied())
-        .map_err(|e| format!("cannot read the lists in {}: {e}", dir.display()))
+    load_ofac(
+        &sdn,
+        all("alt").first().copied(),
+        all("add").first().copied(),
+    )
+    .map_err(|e| format!("cannot read the lists in {}: {e}", dir.display()))
 }
 
 /// OFAC's `sdn.csv` (one or more files: an entry in a later file replaces

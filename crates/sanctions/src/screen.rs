@@ -114,6 +114,13 @@ impl Index {
         }
     }
 
+    /// Entries listing this identifier (normalised here).
+    pub fn holders(&self, kind: IdKind, raw: &str) -> &[u32] {
+        self.by_identifier
+            .get(&(kind, normalise_identifier(kind, raw)))
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// Entries listing a digital-currency address, on any chain, compared
     /// without case: for addresses held in lower case (as the identity
     /// graph holds payout accounts), where case is no longer known.
@@ -253,8 +260,9 @@ fn lookup_keys(keys: &[String]) -> Vec<String> {
     out
 }
 
-/// How much an unmatched token (a middle name, a patronymic) counts
-/// against a match, relative to its length.
+/// How much an unmatched token of the listed name (a middle name, a
+/// patronymic) counts against a match, relative to its length; one of the
+/// query counts in full.
 const UNMATCHED_WEIGHT: f64 = 0.3;
 /// Two tokens less alike than this are not a pair: Jaro–Winkler is lenient
 /// on short tokens (`jun`/`chol` as keys score 0.82), and Korean given
@@ -278,23 +286,22 @@ fn similarity(q: &[String], c: &[String]) -> f64 {
     use std::cmp::Ordering::*;
     // A joined pair is two syllables compared as one word, where
     // Jaro–Winkler is more lenient still: it must agree more closely.
-    let joined = |v: &Vec<String>, other: &[String]| {
-        let min = if v.len() == q.len().max(c.len()) {
+    let min = |v: &Vec<String>| {
+        if v.len() == q.len().max(c.len()) {
             TOKEN_MIN
         } else {
             JOINED_MIN
-        };
-        aligned(v, other, min)
+        }
     };
     match q.len().cmp(&c.len()) {
         Equal => aligned(q, c, TOKEN_MIN),
         Greater => with_joins(q)
             .iter()
-            .map(|v| joined(v, c))
+            .map(|v| aligned(v, c, min(v)))
             .fold(0.0, f64::max),
         Less => with_joins(c)
             .iter()
-            .map(|v| joined(v, q))
+            .map(|v| aligned(q, v, min(v)))
             .fold(0.0, f64::max),
     }
 }
@@ -323,6 +330,7 @@ fn token_similarity(x: &str, y: &str) -> f64 {
     }
 }
 
+/// `a` is the query's tokens, `b` the listed name's.
 fn aligned(a: &[String], b: &[String], min: f64) -> f64 {
     let mut pairs: Vec<(f64, usize, usize)> = vec![];
     for (i, x) in a.iter().enumerate() {
@@ -345,17 +353,20 @@ fn aligned(a: &[String], b: &[String], min: f64) -> f64 {
             weight += w;
         }
     }
-    let left: usize = a
-        .iter()
-        .zip(&used_a)
-        .chain(b.iter().zip(&used_b))
-        .filter(|(_, used)| !**used)
-        .map(|(t, _)| t.len())
-        .sum();
+    let left = |t: &[String], used: &[bool]| -> f64 {
+        t.iter()
+            .zip(used)
+            .filter(|(_, used)| !**used)
+            .map(|(t, _)| t.len() as f64)
+            .sum()
+    };
     if weight == 0.0 {
         return 0.0;
     }
-    matched / (weight + UNMATCHED_WEIGHT * left as f64)
+    // A part of the person's name the listed name lacks counts in full
+    // (`Sneha Kumar` is not the one-word alias `KOUMAL`); a listed part
+    // the query lacks, less (a middle name or patronymic left out).
+    matched / (weight + left(a, &used_a) + UNMATCHED_WEIGHT * left(b, &used_b))
 }
 
 /// Four-digit years in a listed date: `28 Aug 1962` → 1962; `1962 to 1964`

@@ -93,6 +93,10 @@ fn round(w: f64) -> f64 {
     (w * 1000.0).round() / 1000.0
 }
 
+/// Signals shown for a person to review even when they add nothing to the
+/// risk (a sanctions name match weighs 0 by default; see `Weights`).
+const REVIEW_ONLY: &[&str] = &["sanctions_name_review"];
+
 /// Applies diminishing weight within each signal id and dedupes facts.
 fn combine<'a>(signals: impl Iterator<Item = &'a Signal>) -> Vec<unmask_model::findings::Signal> {
     let mut by_fact: FxHashMap<&str, &Signal> = FxHashMap::default();
@@ -115,7 +119,7 @@ fn combine<'a>(signals: impl Iterator<Item = &'a Signal>) -> Vec<unmask_model::f
         rank = if s.id == prev { rank + 1 } else { 0 };
         prev = s.id;
         let w = round(s.weight * 0.5f64.powi(rank));
-        if w <= 0.0 {
+        if w <= 0.0 && !REVIEW_ONLY.contains(&s.id) {
             continue;
         }
         out.push(unmask_model::findings::Signal {

@@ -1,0 +1,119 @@
+//! Sanctions screening of every persona: a payout wallet or e-mail that a
+//! list gives for a designee (`sanctions_identifier_hit`, strong), and a
+//! name that matches a designee's at the review level
+//! (`sanctions_name_review`, weak: common Korean names match some designee
+//! by name, so a name alone only ever asks for a look).
+//!
+//! A persona's claimed country is where it says it lives, not a
+//! nationality, so it is not passed to the matcher; its date of birth is,
+//! and a different listed one takes a name match below review.
+
+use crate::{Signal, Subject, Weights};
+use unmask_graph::{IdentId, IdentKind, IdentityGraph, PersonaId, Role};
+use unmask_sanctions::screen::REVIEW_AT;
+use unmask_sanctions::{EntityKind, IdKind, Index, Query};
+
+pub fn detect(g: &IdentityGraph, lists: Option<&Index>, w: &Weights, out: &mut Vec<Signal>) {
+    let Some(ix) = lists else { return };
+    identifiers(g, ix, w, out);
+    names(g, ix, w, out);
+}
+
+fn describe(ix: &Index, e: u32) -> String {
+    let e = &ix.entities[e as usize];
+    format!("{} ({}, {})", e.names[0].text, e.id, e.programs.join(", "))
+}
+
+fn identifiers(g: &IdentityGraph, ix: &Index, w: &Weights, out: &mut Vec<Signal>) {
+    for id in (0..g.idents.len() as u32).map(IdentId) {
+        let text = g.ident_text(id);
+        let (what, holders) = match g.ident_kind(id) {
+            IdentKind::Email => ("e-mail", ix.holders(IdKind::Email, text)),
+            IdentKind::Payment => match text.split_once(':') {
+                Some(("crypto", addr)) => ("wallet", ix.holders_of_address(addr)),
+                Some(("email", e)) => ("payout e-mail", ix.holders(IdKind::Email, e)),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let Some(&first) = holders.first() else {
+            continue;
+        };
+        for e in g.edges_into(id) {
+            if !matches!(e.role, Role::Own | Role::Payout) {
+                continue;
+            }
+            let Some(p) = g.persona_of(e.from) else {
+                continue;
+            };
+            out.push(Signal {
+                id: "sanctions_identifier_hit",
+                subject: Subject::Persona(p),
+                weight: w.sanctions_identifier,
+                evidence: format!(
+                    "{} uses {what} {text}, which the sanctions list gives for {}",
+                    g.personas[p.ix()].record_id,
+                    describe(ix, first)
+                ),
+                cites: vec![],
+                fact: format!("sanctions_id:{}:{}", p.0, id.0),
+            });
+        }
+    }
+}
+
+fn names(g: &IdentityGraph, ix: &Index, w: &Weights, out: &mut Vec<Signal>) {
+    // Each persona on its own: the lists are small and the index is shared
+    // read-only, so the personas are split over the cores.
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let n = g.personas.len();
+    let per = n.div_ceil(threads).max(1);
+    let found: Vec<Signal> = std::thread::scope(|s| {
+        let parts: Vec<_> = (0..n)
+            .step_by(per)
+            .map(|from| {
+                s.spawn(move || {
+                    let mut part = vec![];
+                    for p in (from..(from + per).min(n)).map(|i| PersonaId(i as u32)) {
+                        if let Some(sig) = name_review(g, ix, w, p) {
+                            part.push(sig);
+                        }
+                    }
+                    part
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    out.extend(found);
+}
+
+fn name_review(g: &IdentityGraph, ix: &Index, w: &Weights, p: PersonaId) -> Option<Signal> {
+    let me = &g.personas[p.ix()];
+    let name = me.name.as_ref()?;
+    let q = Query {
+        name: name.display.clone(),
+        date_of_birth: me.date_of_birth.map(|d| d.to_string()),
+        kind: Some(EntityKind::Individual),
+        ..Default::default()
+    };
+    let m = ix.screen(&q, REVIEW_AT, 1).into_iter().next()?;
+    Some(Signal {
+        id: "sanctions_name_review",
+        subject: Subject::Persona(p),
+        weight: w.sanctions_name_review,
+        evidence: format!(
+            "{}'s name {:?} matches {} at {:.2} ({}): for review, not proof",
+            me.record_id,
+            name.display,
+            describe(ix, m.entity as u32),
+            m.score,
+            m.reasons.join("; ")
+        ),
+        cites: vec![],
+        fact: format!("sanctions_name:{}", p.0),
+    })
+}
