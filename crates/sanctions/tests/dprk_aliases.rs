@@ -5,7 +5,7 @@
 //! the same names, the baseline the issue names.
 
 use std::path::{Path, PathBuf};
-use unmask_sanctions::list::{Entity, ListedName, load_ofac};
+use unmask_sanctions::list::{Entity, load_ofac};
 use unmask_sanctions::{EntityKind, Index, Query};
 
 fn shared() -> PathBuf {
@@ -50,9 +50,7 @@ fn dprk_aliases_find_their_entry_first() {
                 }
             }
             Entity {
-                names: vec![ListedName {
-                    ..e.names[0].clone()
-                }],
+                names: vec![e.names[0].clone()],
                 ..e.clone()
             }
         })
