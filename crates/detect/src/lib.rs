@@ -242,6 +242,28 @@ pub fn claimed_locality(g: &IdentityGraph, p: PersonaId) -> Option<&str> {
     })
 }
 
+/// `f` over `0..n` in contiguous parts, one per core, results in order:
+/// the same output as one thread gives, sooner on a million personas.
+/// Used by the detectors and by `score`.
+pub fn in_parts<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> Vec<T> + Sync) -> Vec<T> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    if cores == 1 || n < 10_000 {
+        return f(0..n);
+    }
+    let step = n.div_ceil(cores);
+    let f = &f;
+    std::thread::scope(|s| {
+        let parts: Vec<_> = (0..n)
+            .step_by(step)
+            .map(|a| s.spawn(move || f(a..(a + step).min(n))))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
 /// Lists at most five cited records, then how many more.
 pub fn list(items: &[String]) -> String {
     let mut s = items.iter().take(5).cloned().collect::<Vec<_>>().join(", ");

@@ -63,32 +63,11 @@ fn identifiers(g: &IdentityGraph, ix: &Index, w: &Weights, out: &mut Vec<Signal>
 }
 
 fn names(g: &IdentityGraph, ix: &Index, w: &Weights, out: &mut Vec<Signal>) {
-    // Each persona on its own: the lists are small and the index is shared
-    // read-only, so the personas are split over the cores.
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    let n = g.personas.len();
-    let per = n.div_ceil(threads).max(1);
-    let found: Vec<Signal> = std::thread::scope(|s| {
-        let parts: Vec<_> = (0..n)
-            .step_by(per)
-            .map(|from| {
-                s.spawn(move || {
-                    let mut part = vec![];
-                    for p in (from..(from + per).min(n)).map(|i| PersonaId(i as u32)) {
-                        if let Some(sig) = name_review(g, ix, w, p) {
-                            part.push(sig);
-                        }
-                    }
-                    part
-                })
-            })
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    // Each persona on its own against a shared read-only index.
+    out.extend(crate::in_parts(g.personas.len(), |part| {
+        part.filter_map(|i| name_review(g, ix, w, PersonaId(i as u32)))
             .collect()
-    });
-    out.extend(found);
+    }));
 }
 
 fn name_review(g: &IdentityGraph, ix: &Index, w: &Weights, p: PersonaId) -> Option<Signal> {

@@ -37,23 +37,8 @@ pub(crate) fn okta(raw: &[u8]) -> Option<Okta<'_>> {
             b"actor" => {
                 seen.once(1)?;
                 e.actor = s.nullable(|s| {
-                    let mut a = OktaActor::default();
-                    let mut seen = Seen::default();
-                    s.object(|s, key| {
-                        match key {
-                            b"alternateId" => {
-                                seen.once(0)?;
-                                a.alternate_id = s.str_or_null()?;
-                            }
-                            b"type" => {
-                                seen.once(1)?;
-                                a.kind = s.str_or_null()?;
-                            }
-                            _ => s.skip(2)?,
-                        };
-                        Some(())
-                    })?;
-                    Some(a)
+                    let [alternate_id, kind] = s.strings([b"alternateId", b"type"], 2)?;
+                    Some(OktaActor { alternate_id, kind })
                 })?;
             }
             b"client" => {
@@ -63,19 +48,8 @@ pub(crate) fn okta(raw: &[u8]) -> Option<Okta<'_>> {
             b"outcome" => {
                 seen.once(3)?;
                 e.outcome = s.nullable(|s| {
-                    let mut o = OktaOutcome::default();
-                    let mut seen = Seen::default();
-                    s.object(|s, key| {
-                        match key {
-                            b"result" => {
-                                seen.once(0)?;
-                                o.result = s.str_or_null()?;
-                            }
-                            _ => s.skip(2)?,
-                        };
-                        Some(())
-                    })?;
-                    Some(o)
+                    let [result] = s.strings([b"result"], 2)?;
+                    Some(OktaOutcome { result })
                 })?;
             }
             b"securityContext" => {
@@ -90,7 +64,7 @@ pub(crate) fn okta(raw: &[u8]) -> Option<Okta<'_>> {
                                 c.is_proxy = s.bool_or_null()?;
                             }
                             _ => s.skip(2)?,
-                        };
+                        }
                         Some(())
                     })?;
                     Some(c)
@@ -99,19 +73,8 @@ pub(crate) fn okta(raw: &[u8]) -> Option<Okta<'_>> {
             b"device" => {
                 seen.once(5)?;
                 e.device = s.nullable(|s| {
-                    let mut d = OktaDevice::default();
-                    let mut seen = Seen::default();
-                    s.object(|s, key| {
-                        match key {
-                            b"id" => {
-                                seen.once(0)?;
-                                d.id = s.str_or_null()?;
-                            }
-                            _ => s.skip(2)?,
-                        };
-                        Some(())
-                    })?;
-                    Some(d)
+                    let [id] = s.strings([b"id"], 2)?;
+                    Some(OktaDevice { id })
                 })?;
             }
             _ => s.skip(1)?,
@@ -134,41 +97,15 @@ fn client<'a>(s: &mut Scan<'a>) -> Option<OktaClient<'a>> {
             b"userAgent" => {
                 seen.once(1)?;
                 c.user_agent = s.nullable(|s| {
-                    let mut u = OktaUserAgent::default();
-                    let mut seen = Seen::default();
-                    s.object(|s, key| {
-                        match key {
-                            b"rawUserAgent" => {
-                                seen.once(0)?;
-                                u.raw_user_agent = s.str_or_null()?;
-                            }
-                            _ => s.skip(3)?,
-                        };
-                        Some(())
-                    })?;
-                    Some(u)
+                    let [raw_user_agent] = s.strings([b"rawUserAgent"], 3)?;
+                    Some(OktaUserAgent { raw_user_agent })
                 })?;
             }
             b"geographicalContext" => {
                 seen.once(2)?;
                 c.geographical_context = s.nullable(|s| {
-                    let mut g = OktaGeo::default();
-                    let mut seen = Seen::default();
-                    s.object(|s, key| {
-                        match key {
-                            b"country" => {
-                                seen.once(0)?;
-                                g.country = s.str_or_null()?;
-                            }
-                            b"city" => {
-                                seen.once(1)?;
-                                g.city = s.str_or_null()?;
-                            }
-                            _ => s.skip(3)?,
-                        };
-                        Some(())
-                    })?;
-                    Some(g)
+                    let [country, city] = s.strings([b"country", b"city"], 3)?;
+                    Some(OktaGeo { country, city })
                 })?;
             }
             _ => s.skip(2)?,
@@ -275,6 +212,29 @@ impl<'a> Scan<'a> {
     /// A string without escapes, borrowed, or `null`.
     fn str_or_null(&mut self) -> Option<Option<Cow<'a, str>>> {
         self.nullable(|s| s.plain_str().map(Cow::Borrowed))
+    }
+
+    /// An object of which only the string (or null) members named in
+    /// `keys` are wanted, in that order; the others are skipped at nesting
+    /// `depth`. A wanted member given twice makes it give up.
+    fn strings<const N: usize>(
+        &mut self,
+        keys: [&[u8]; N],
+        depth: u32,
+    ) -> Option<[Option<Cow<'a, str>>; N]> {
+        let mut out = [const { None }; N];
+        let mut seen = Seen::default();
+        self.object(|s, key| {
+            match keys.iter().position(|k| *k == key) {
+                Some(i) => {
+                    seen.once(i as u32)?;
+                    out[i] = s.str_or_null()?;
+                }
+                None => s.skip(depth)?,
+            }
+            Some(())
+        })?;
+        Some(out)
     }
 
     fn plain_str(&mut self) -> Option<&'a str> {

@@ -29,12 +29,23 @@ impl<K: Copy + Eq + Hash> Default for Interner<K> {
     }
 }
 
+/// The hash of a (kind, text) entry: the one the table is keyed by.
+fn hash_of<K: Hash>(hasher: &rustc_hash::FxBuildHasher, kind: K, s: &str) -> u64 {
+    let mut h = hasher.build_hasher();
+    kind.hash(&mut h);
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// Entry `id`'s text in the arena.
+fn text_of<'a>(arena: &'a str, spans: &[(u64, u32)], id: u32) -> &'a str {
+    let (start, len) = spans[id as usize];
+    &arena[start as usize..start as usize + len as usize]
+}
+
 impl<K: Copy + Eq + Hash> Interner<K> {
     fn hash(&self, kind: K, s: &str) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        kind.hash(&mut h);
-        s.hash(&mut h);
-        h.finish()
+        hash_of(&self.hasher, kind, s)
     }
 
     pub fn get(&self, kind: K, s: &str) -> Option<u32> {
@@ -55,24 +66,17 @@ impl<K: Copy + Eq + Hash> Interner<K> {
             table,
             hasher,
         } = self;
-        let text = |id: u32| {
-            let (start, len) = spans[id as usize];
-            &arena[start as usize..start as usize + len as usize]
-        };
-        if let Some(&id) = table.find(h, |&id| kinds[id as usize] == kind && text(id) == s) {
+        if let Some(&id) = table.find(h, |&id| {
+            kinds[id as usize] == kind && text_of(arena, spans, id) == s
+        }) {
             return id;
         }
         let id = spans.len() as u32;
         spans.push((arena.len() as u64, s.len() as u32));
         arena.push_str(s);
         kinds.push(kind);
-        let hasher = &*hasher;
         table.insert_unique(h, id, |&other| {
-            let (start, len) = spans[other as usize];
-            let mut hh = hasher.build_hasher();
-            kinds[other as usize].hash(&mut hh);
-            arena[start as usize..start as usize + len as usize].hash(&mut hh);
-            hh.finish()
+            hash_of(hasher, kinds[other as usize], text_of(arena, spans, other))
         });
         id
     }
@@ -91,17 +95,12 @@ impl<K: Copy + Eq + Hash> Interner<K> {
         spans.reserve(n);
         kinds.reserve(n);
         table.reserve(n, |&other| {
-            let (start, len) = spans[other as usize];
-            let mut hh = hasher.build_hasher();
-            kinds[other as usize].hash(&mut hh);
-            arena[start as usize..start as usize + len as usize].hash(&mut hh);
-            hh.finish()
+            hash_of(hasher, kinds[other as usize], text_of(arena, spans, other))
         });
     }
 
     pub fn text(&self, id: u32) -> &str {
-        let (start, len) = self.spans[id as usize];
-        &self.arena[start as usize..start as usize + len as usize]
+        text_of(&self.arena, &self.spans, id)
     }
 
     pub fn kind(&self, id: u32) -> K {

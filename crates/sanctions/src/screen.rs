@@ -136,12 +136,7 @@ impl Index {
         let mut out: Vec<Match> = vec![];
         for (kind, raw) in &q.identifiers {
             let value = normalise_identifier(*kind, raw);
-            for &e in self
-                .by_identifier
-                .get(&(*kind, value.clone()))
-                .into_iter()
-                .flatten()
-            {
+            for &e in self.holders(*kind, raw) {
                 out.push(Match {
                     entity: e as usize,
                     score: 1.0,

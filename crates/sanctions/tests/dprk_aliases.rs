@@ -5,13 +5,19 @@
 //! the same names, the baseline the issue names.
 
 use std::path::{Path, PathBuf};
-use unmask_sanctions::list::{Entity, load_ofac};
+use unmask_sanctions::list::{Entity, load_ofac_dir};
 use unmask_sanctions::{EntityKind, Index, Query};
 
 fn shared() -> PathBuf {
     std::env::var_os("UNMASK_SHARED_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+}
+
+/// The shared OFAC files, as `unmask screen --lists` reads them: the 2024
+/// sdn.csv with the newer DPRK rows, and the aliases of 2026.
+fn listed() -> Vec<Entity> {
+    load_ofac_dir(&shared().join("sanctions/ofac")).unwrap().0
 }
 
 fn plain(name: &str) -> String {
@@ -23,16 +29,7 @@ fn plain(name: &str) -> String {
 
 #[test]
 fn dprk_aliases_find_their_entry_first() {
-    let dir = shared().join("sanctions/ofac");
-    let (entities, _) = load_ofac(
-        &[
-            &dir.join("sdn_2024-05-03.csv"),
-            &dir.join("sdn_recent_dprk_rows_from_index.csv"),
-        ],
-        Some(&dir.join("alt_2026-06-02.csv")),
-        None,
-    )
-    .unwrap();
+    let entities = listed();
     let dprk = |e: &Entity| {
         e.kind == EntityKind::Individual
             && (e.programs.iter().any(|p| p.starts_with("DPRK"))
@@ -133,16 +130,7 @@ fn common_korean_names_with_another_birth_date_stay_below_review() {
         surnames.len(),
         given.len()
     );
-    let dir = shared().join("sanctions/ofac");
-    let (entities, _) = load_ofac(
-        &[
-            &dir.join("sdn_2024-05-03.csv"),
-            &dir.join("sdn_recent_dprk_rows_from_index.csv"),
-        ],
-        Some(&dir.join("alt_2026-06-02.csv")),
-        None,
-    )
-    .unwrap();
+    let entities = listed();
     let t = std::time::Instant::now();
     let index = Index::new(entities);
     let built = t.elapsed();

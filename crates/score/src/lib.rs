@@ -93,10 +93,6 @@ fn round(w: f64) -> f64 {
     (w * 1000.0).round() / 1000.0
 }
 
-/// Signals shown for a person to review even when they add nothing to the
-/// risk (a sanctions name match weighs 0 by default; see `Weights`).
-const REVIEW_ONLY: &[&str] = &["sanctions_name_review"];
-
 /// Applies diminishing weight within each signal id and dedupes facts.
 fn combine<'a>(signals: impl Iterator<Item = &'a Signal>) -> Vec<unmask_model::findings::Signal> {
     let mut by_fact: FxHashMap<&str, &Signal> = FxHashMap::default();
@@ -119,7 +115,11 @@ fn combine<'a>(signals: impl Iterator<Item = &'a Signal>) -> Vec<unmask_model::f
         rank = if s.id == prev { rank + 1 } else { 0 };
         prev = s.id;
         let w = round(s.weight * 0.5f64.powi(rank));
-        if w <= 0.0 && !REVIEW_ONLY.contains(&s.id) {
+        // Copies that diminishing took to nothing are dropped; a signal
+        // whose weight is set to 0 is still shown once, for a person to
+        // read (a sanctions name match, by default), adding no risk.
+        let shown_at_zero = s.weight == 0.0 && rank == 0;
+        if w <= 0.0 && !shown_at_zero {
             continue;
         }
         out.push(unmask_model::findings::Signal {
@@ -131,27 +131,6 @@ fn combine<'a>(signals: impl Iterator<Item = &'a Signal>) -> Vec<unmask_model::f
     }
     out.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.id.cmp(&b.id)));
     out
-}
-
-/// `f` over `0..n` in contiguous parts, one per core, results in order:
-/// the same output as one thread gives, sooner on a million personas.
-fn in_parts<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> Vec<T> + Sync) -> Vec<T> {
-    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    if cores == 1 || n < 10_000 {
-        return f(0..n);
-    }
-    let step = n.div_ceil(cores);
-    let f = &f;
-    std::thread::scope(|s| {
-        let parts: Vec<_> = (0..n)
-            .step_by(step)
-            .map(|a| s.spawn(move || f(a..(a + step).min(n))))
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
 }
 
 fn sum(s: &[unmask_model::findings::Signal]) -> f64 {
@@ -185,7 +164,7 @@ pub fn score(
             .push(l);
     }
     // On every core: an actor reads only its own members' signals.
-    let scored: Vec<(ActorFinding, f64)> = in_parts(actors.members.len(), |part| {
+    let scored: Vec<(ActorFinding, f64)> = unmask_detect::in_parts(actors.members.len(), |part| {
         part.map(|ai| {
             let members = &actors.members[ai];
             let mut sig = combine(
@@ -266,7 +245,7 @@ pub fn score(
     });
     let (actor_findings, actor_sum): (Vec<ActorFinding>, Vec<f64>) = scored.into_iter().unzip();
     // Personas, on every core: each reads only what is already scored.
-    let scored: Vec<(PersonaFinding, f64)> = in_parts(g.personas.len(), |part| {
+    let scored: Vec<(PersonaFinding, f64)> = unmask_detect::in_parts(g.personas.len(), |part| {
         part.map(|i| {
             let p = &g.personas[i];
             let mut sig = combine(per_persona[i].iter().copied());
@@ -366,7 +345,7 @@ pub fn score(
         .map(IdentId)
         .filter(|&id| g.ident_kind(id) == IdentKind::Address)
         .collect();
-    let addresses = in_parts(address_ids.len(), |part| {
+    let addresses = unmask_detect::in_parts(address_ids.len(), |part| {
         part.map(|k| {
             let id = address_ids[k];
             let mut members: Vec<String> = g
