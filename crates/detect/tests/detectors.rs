@@ -880,6 +880,7 @@ fn a_listed_wallet_is_a_hit_and_a_listed_name_only_a_review() {
             value: unmask_sanctions::list::normalise_identifier(IdKind::Crypto, "ETH 0xDeadBeef01"),
         }],
         programs: vec!["DPRK2".into()],
+        ..Entity::default()
     }]));
     let (g, s) = World::new()
         .app("a1", "Rhee Chang Ho", json!({}))

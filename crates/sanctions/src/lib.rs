@@ -17,6 +17,7 @@
 pub mod list;
 pub mod names;
 pub mod screen;
+pub mod un;
 pub mod xml;
 
 pub use list::{Entity, EntityKind, IdKind, Identifier, ListedName};

@@ -10,8 +10,9 @@
 
 use std::path::Path;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum EntityKind {
+    #[default]
     Individual,
     Entity,
     Vessel,
@@ -46,15 +47,34 @@ pub struct Identifier {
     pub value: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gender {
+    Female,
+    Male,
+}
+
+impl Gender {
+    /// `male`, `Female`, `M`, `f` …; anything else is not known.
+    pub fn parse(s: &str) -> Option<Gender> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "m" | "male" | "man" => Some(Gender::Male),
+            "f" | "female" | "woman" => Some(Gender::Female),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Entity {
     /// Source and number: `ofac:11648`.
     pub id: String,
     pub kind: EntityKind,
     /// The primary name first.
     pub names: Vec<ListedName>,
-    /// As listed: `1964`, `28 Aug 1962`, `circa 1970`.
+    /// As listed, or in ISO form where the list's form is known:
+    /// `1964`, `28 Aug 1962`, `1962-08-28`, `1962 to 1964`, `circa 1970`.
     pub dates_of_birth: Vec<String>,
+    pub gender: Option<Gender>,
     pub nationalities: Vec<String>,
     pub addresses: Vec<String>,
     pub identifiers: Vec<Identifier>,
@@ -236,10 +256,6 @@ pub fn load_ofac(
                     text: name,
                     strong: true,
                 }],
-                dates_of_birth: vec![],
-                nationalities: vec![],
-                addresses: vec![],
-                identifiers: vec![],
                 programs: f
                     .get(3)
                     .and_then(|b| field(b))
@@ -250,6 +266,7 @@ pub fn load_ofac(
                             .collect()
                     })
                     .unwrap_or_default(),
+                ..Entity::default()
             };
             if let Some(remarks) = f.get(11).and_then(|b| field(b)) {
                 read_remarks(&remarks, &mut e);
@@ -315,6 +332,8 @@ fn read_remarks(remarks: &str, e: &mut Entity) {
         };
         if let Some(v) = after("DOB") {
             e.dates_of_birth.push(v.to_string());
+        } else if let Some(v) = after("Gender") {
+            e.gender = e.gender.or(Gender::parse(v));
         } else if let Some(v) = after("nationality").or_else(|| after("citizen")) {
             e.nationalities.push(v.to_string());
         } else if let Some(v) = p
@@ -359,7 +378,16 @@ fn read_remarks(remarks: &str, e: &mut Entity) {
     }
 }
 
-fn identifier(kind: IdKind, raw: &str) -> Identifier {
+/// The shared reference data the tests read (`$UNMASK_SHARED_DATA`, else
+/// `../shared/data` beside the repository).
+#[cfg(test)]
+pub(crate) fn shared_data() -> std::path::PathBuf {
+    std::env::var_os("UNMASK_SHARED_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+}
+
+pub(crate) fn identifier(kind: IdKind, raw: &str) -> Identifier {
     Identifier {
         kind,
         value: normalise_identifier(kind, raw),
@@ -372,16 +400,7 @@ mod tests {
 
     #[test]
     fn remarks_give_dates_nationality_aliases_and_identifiers() {
-        let mut e = Entity {
-            id: "ofac:1".into(),
-            kind: EntityKind::Individual,
-            names: vec![],
-            dates_of_birth: vec![],
-            nationalities: vec![],
-            addresses: vec![],
-            identifiers: vec![],
-            programs: vec![],
-        };
+        let mut e = Entity::default();
         read_remarks(
             "DOB 1964; alt. DOB 28 Aug 1962; nationality Korea, North; Passport 290320764 (Korea, North); \
              Email Address Kim.Chol@Example.COM; Digital Currency Address - XBT 1AbCdEf; \
@@ -435,10 +454,7 @@ mod tests {
 
     #[test]
     fn the_ofac_files_load_with_aliases_and_addresses() {
-        let dir = std::env::var_os("UNMASK_SHARED_DATA")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
-            .join("sanctions/ofac");
+        let dir = shared_data().join("sanctions/ofac");
         let (entities, problems) = load_ofac(
             &[
                 &dir.join("sdn_2024-05-03.csv"),

@@ -491,7 +491,7 @@ mod tests {
                     value: normalise_identifier(kind, v),
                 })
                 .collect(),
-            programs: vec![],
+            ..Entity::default()
         }
     }
 

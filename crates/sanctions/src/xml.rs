@@ -95,7 +95,11 @@ pub fn records(
             _ => None,
         };
         if let Some((s, empty)) = opened {
-            if stack.is_empty() && !wanted.iter().any(|w| w.as_bytes() == s.local_name().as_ref()) {
+            if stack.is_empty()
+                && !wanted
+                    .iter()
+                    .any(|w| w.as_bytes() == s.local_name().as_ref())
+            {
                 continue;
             }
             if stack.is_empty() {
@@ -107,7 +111,7 @@ pub fn records(
             };
             for a in s.attributes().flatten() {
                 let value = a
-                    .unescape_value()
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                     .map(|v| v.into_owned())
                     .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned());
                 node.attrs.push((
@@ -125,8 +129,10 @@ pub fn records(
             Event::End(_) if !stack.is_empty() => close(&mut stack, &mut each, start_line),
             Event::Text(t) => {
                 if let Some(top) = stack.last_mut() {
-                    top.text
-                        .push_str(&t.xml10_content().unwrap_or_else(|_| String::from_utf8_lossy(&t).into()));
+                    top.text.push_str(
+                        &t.xml10_content()
+                            .unwrap_or_else(|_| String::from_utf8_lossy(&t).into()),
+                    );
                 }
             }
             Event::CData(t) => {
@@ -176,7 +182,13 @@ mod tests {
 
     fn read(xml: &str) -> (Vec<(Node, u64)>, Vec<Problem>) {
         let (mut out, mut problems) = (vec![], vec![]);
-        records("t.xml", xml.as_bytes(), &["R"], |n, l| out.push((n, l)), &mut problems);
+        records(
+            "t.xml",
+            xml.as_bytes(),
+            &["R"],
+            |n, l| out.push((n, l)),
+            &mut problems,
+        );
         (out, problems)
     }
 
@@ -191,7 +203,11 @@ mod tests {
         assert_eq!(*line, 3);
         assert_eq!(r.attr("id"), Some("a&b"));
         assert_eq!(r.text_of("N"), Some("Ri & Pak's"));
-        assert_eq!(r.all("E").count(), 2, "empty elements are children, not parents");
+        assert_eq!(
+            r.all("E").count(),
+            2,
+            "empty elements are children, not parents"
+        );
         assert_eq!(r.all("E").nth(1).unwrap().attr("k"), Some(">"));
         assert_eq!(rs[1].0.text_of("N"), Some("<x>"));
     }
