@@ -17,6 +17,7 @@
 pub mod list;
 pub mod names;
 pub mod screen;
+pub mod uk;
 pub mod un;
 pub mod xml;
 
