@@ -16,6 +16,7 @@
 
 pub mod list;
 pub mod names;
+pub mod ofac_advanced;
 pub mod screen;
 pub mod uk;
 pub mod un;
