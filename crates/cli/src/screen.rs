@@ -16,6 +16,9 @@ pub struct ScreenArgs {
     /// Nationality: a country name or ISO code (KP, CN, …).
     #[arg(long)]
     nationality: Option<String>,
+    /// Gender (male/female): a listed entry of the other gender scores lower.
+    #[arg(long)]
+    gender: Option<String>,
     /// Passport number (exact after normalisation).
     #[arg(long)]
     passport: Vec<String>,
@@ -24,8 +27,9 @@ pub struct ScreenArgs {
     /// Digital-currency address with its chain, as OFAC writes it: "XBT 1Ab…".
     #[arg(long)]
     crypto: Vec<String>,
-    /// A folder with OFAC's sdn, alt and add CSVs (default: the installed
-    /// `sanctions` pack).
+    /// A folder of lists: OFAC's CSVs or sdn_advanced.xml, the UN's
+    /// consolidated XML, the UK's CSV (default: the installed `sanctions`
+    /// pack).
     #[arg(long)]
     lists: Option<PathBuf>,
     /// Where reference data packs are installed.
@@ -66,11 +70,11 @@ pub fn run(a: ScreenArgs) -> Result<(), String> {
                 })?
         }
     };
-    let (entities, problems) = unmask_sanctions::list::load_ofac_dir(&dir)?;
-    for p in &problems {
-        eprintln!("note: {}:{}: {} (row skipped)", p.file, p.line, p.reason);
+    let loaded = unmask_sanctions::load_dir(&dir)?;
+    for p in &loaded.problems {
+        eprintln!("note: {}:{}: {} (record skipped)", p.file, p.line, p.reason);
     }
-    let index = Index::new(entities);
+    let index = Index::new(loaded.entities);
     let mut identifiers = vec![];
     identifiers.extend(a.passport.into_iter().map(|v| (IdKind::Passport, v)));
     identifiers.extend(a.email.into_iter().map(|v| (IdKind::Email, v)));
@@ -82,6 +86,7 @@ pub fn run(a: ScreenArgs) -> Result<(), String> {
         name: a.name.unwrap_or_default(),
         date_of_birth: a.dob,
         nationality: a.nationality,
+        gender: a.gender,
         identifiers,
         kind: match a.kind {
             Kind::Person => Some(EntityKind::Individual),

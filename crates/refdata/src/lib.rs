@@ -145,8 +145,8 @@ impl Intel {
             missing.push(hint("usb"));
         }
         let sanctions = store::current(data, "sanctions")
-            .and_then(|(d, _)| unmask_sanctions::list::load_ofac_dir(&d).ok())
-            .map(|(entities, _)| unmask_sanctions::Index::new(entities));
+            .and_then(|(d, _)| unmask_sanctions::load_dir(&d).ok())
+            .map(|loaded| unmask_sanctions::Index::new(loaded.entities));
         if sanctions.is_none() {
             missing.push(hint("sanctions"));
         }

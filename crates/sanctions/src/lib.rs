@@ -15,6 +15,7 @@
 //! `review` and only identifier matches as hits.
 
 pub mod list;
+pub mod load;
 pub mod names;
 pub mod ofac_advanced;
 pub mod screen;
@@ -23,4 +24,5 @@ pub mod un;
 pub mod xml;
 
 pub use list::{Entity, EntityKind, IdKind, Identifier, ListedName};
+pub use load::{Loaded, load_dir};
 pub use screen::{Index, Match, Query};

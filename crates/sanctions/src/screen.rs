@@ -21,6 +21,9 @@ const DOB_DATE_AGREES: f64 = 0.06;
 const DOB_DIFFERS: f64 = -0.15;
 const NATIONALITY_AGREES: f64 = 0.02;
 const NATIONALITY_DIFFERS: f64 = -0.05;
+/// Listed as the other gender: strong evidence against, as a name shared by
+/// a man and a woman (common in Korean given names) is not the same person.
+const GENDER_DIFFERS: f64 = -0.10;
 /// A match through sound keys only counts a little less than one as written.
 const KEYS_DISCOUNT: f64 = 0.98;
 
@@ -31,6 +34,8 @@ pub struct Query {
     pub date_of_birth: Option<String>,
     /// A country name or ISO 3166 alpha-2 code.
     pub nationality: Option<String>,
+    /// `male`/`female` (or `M`/`F`).
+    pub gender: Option<String>,
     pub identifiers: Vec<(IdKind, String)>,
     /// Only entries of this kind (a person is never a vessel).
     pub kind: Option<EntityKind>,
@@ -208,6 +213,13 @@ impl Index {
                 let (d, why) = dob_effect(dob, &e.dates_of_birth);
                 score += d;
                 reasons.extend(why);
+            }
+            if let Some(g) = q.gender.as_deref().and_then(crate::list::Gender::parse)
+                && let Some(listed) = e.gender
+                && g != listed
+            {
+                score += GENDER_DIFFERS;
+                reasons.push(format!("listed as {listed:?}, not {g:?}").to_lowercase());
             }
             if let Some(nat) = q.nationality.as_deref() {
                 let (d, why) = nationality_effect(nat, &e.nationalities);
@@ -392,6 +404,9 @@ fn dob_effect(query: &str, listed: &[String]) -> (f64, Option<String>) {
         let months = [
             "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
         ];
+        if l.trim() == query {
+            return true;
+        }
         let parts: Vec<&str> = l.split_whitespace().collect();
         match parts.as_slice() {
             [d, m, y] => months
@@ -427,32 +442,114 @@ fn dob_effect(query: &str, listed: &[String]) -> (f64, Option<String>) {
     )
 }
 
-/// Country names as OFAC writes them, for the ISO codes a query may use.
-const COUNTRIES: &[(&str, &str)] = &[
-    ("KP", "korea, north"),
-    ("KR", "korea, south"),
-    ("CN", "china"),
-    ("RU", "russia"),
-    ("US", "united states"),
-    ("GB", "united kingdom"),
-    ("JP", "japan"),
-    ("IR", "iran"),
-    ("SY", "syria"),
-    ("UA", "ukraine"),
-    ("DE", "germany"),
-    ("FR", "france"),
+/// Countries as the lists and queries write them, by ISO 3166 code: OFAC's
+/// `Korea, North`, the UN's `Democratic People's Republic of Korea`, the
+/// UK's `North Korea` and a query's `KP` are one country.
+const COUNTRIES: &[(&str, &[&str])] = &[
+    (
+        "KP",
+        &[
+            "korea, north",
+            "north korea",
+            "democratic people's republic of korea",
+            "dprk",
+            "korea (north)",
+            "korea, democratic people's republic of",
+        ],
+    ),
+    (
+        "KR",
+        &[
+            "korea, south",
+            "south korea",
+            "republic of korea",
+            "korea (south)",
+            "korea, republic of",
+        ],
+    ),
+    ("CN", &["china", "people's republic of china", "prc"]),
+    ("RU", &["russia", "russian federation"]),
+    ("US", &["united states", "united states of america", "usa"]),
+    (
+        "GB",
+        &[
+            "united kingdom",
+            "uk",
+            "great britain",
+            "united kingdom of great britain and northern ireland",
+        ],
+    ),
+    ("JP", &["japan"]),
+    (
+        "IR",
+        &[
+            "iran",
+            "iran (islamic republic of)",
+            "islamic republic of iran",
+        ],
+    ),
+    ("SY", &["syria", "syrian arab republic"]),
+    ("UA", &["ukraine"]),
+    ("BY", &["belarus"]),
+    ("DE", &["germany"]),
+    ("FR", &["france"]),
+    ("PT", &["portugal"]),
+    ("PL", &["poland"]),
+    ("NL", &["netherlands", "the netherlands"]),
+    ("ES", &["spain"]),
+    ("IT", &["italy"]),
+    ("CA", &["canada"]),
+    ("IN", &["india"]),
+    ("PK", &["pakistan"]),
+    ("AE", &["united arab emirates", "uae"]),
+    ("LA", &["laos", "lao people's democratic republic"]),
+    ("VN", &["vietnam", "viet nam"]),
+    ("KH", &["cambodia"]),
+    ("MY", &["malaysia"]),
+    ("TH", &["thailand"]),
+    ("SG", &["singapore"]),
+    ("MM", &["burma", "myanmar"]),
+    ("VE", &["venezuela", "venezuela (bolivarian republic of)"]),
+    ("CU", &["cuba"]),
+    ("AF", &["afghanistan"]),
+    ("IQ", &["iraq"]),
+    ("LB", &["lebanon"]),
+    ("LY", &["libya"]),
+    ("YE", &["yemen"]),
+    ("SO", &["somalia"]),
+    ("SD", &["sudan"]),
+    (
+        "CD",
+        &[
+            "democratic republic of the congo",
+            "congo, democratic republic of the",
+        ],
+    ),
 ];
+
+/// A country as one comparable key: its ISO code when known, else the
+/// name in lower case.
+fn country_key(s: &str) -> String {
+    let s = s.trim();
+    if let Some((code, _)) = COUNTRIES
+        .iter()
+        .find(|(code, _)| code.eq_ignore_ascii_case(s))
+    {
+        return code.to_string();
+    }
+    let lower = s.to_lowercase().replace('\u{2019}', "'");
+    COUNTRIES
+        .iter()
+        .find(|(_, names)| names.contains(&lower.as_str()))
+        .map_or(lower, |(code, _)| code.to_string())
+}
 
 fn nationality_effect(query: &str, listed: &[String]) -> (f64, Option<String>) {
     if listed.is_empty() {
         return (0.0, None);
     }
-    let q = query.trim();
-    let name = COUNTRIES
-        .iter()
-        .find(|(code, _)| code.eq_ignore_ascii_case(q))
-        .map_or(q.to_ascii_lowercase(), |(_, n)| n.to_string());
-    if listed.iter().any(|l| l.to_ascii_lowercase() == name) {
+    let key = country_key(query);
+    if listed.iter().any(|l| country_key(l) == key) {
         (
             NATIONALITY_AGREES,
             Some(format!("nationality {} agrees", listed.join(" / "))),
@@ -549,6 +646,52 @@ mod tests {
             plain >= REVIEW_AT && differs < REVIEW_AT && agrees > plain,
             "{plain} {differs} {agrees}"
         );
+    }
+
+    #[test]
+    fn iso_listed_dates_gender_and_country_names_qualify_a_match() {
+        let mut kim = person(
+            "un:KPi.9",
+            "KIM Song Il",
+            &["1970-02-03", "circa 1975", "1962 to 1964"],
+            &[],
+        );
+        kim.gender = Some(crate::list::Gender::Male);
+        kim.nationalities = vec!["Democratic People's Republic of Korea".into()];
+        let ix = Index::new(vec![kim]);
+        let score = |q: Query| ix.screen(&q, 0.0, 1).first().map_or(0.0, |m| m.score);
+        // A query with a part the listed name lacks, so that no effect is
+        // lost to the ceiling of 1.
+        const NAME: &str = "Kim Song Il Bong";
+        let base = score(named(NAME));
+        assert!(base > 0.5 && base < 0.9, "{base}");
+        let with = |f: fn(&mut Query)| {
+            let mut q = named(NAME);
+            f(&mut q);
+            score(q) - base
+        };
+        assert!(
+            (with(|q| q.date_of_birth = Some("1970-02-03".into())) - DOB_DATE_AGREES).abs() < 1e-9
+        );
+        assert!(
+            (with(|q| q.date_of_birth = Some("1976".into())) - DOB_YEAR_AGREES).abs() < 1e-9,
+            "circa is a year either side"
+        );
+        assert!(
+            (with(|q| q.date_of_birth = Some("1963-07-01".into())) - DOB_YEAR_AGREES).abs() < 1e-9
+        );
+        assert!((with(|q| q.date_of_birth = Some("1990-01-01".into())) - DOB_DIFFERS).abs() < 1e-9);
+        assert!((with(|q| q.gender = Some("F".into())) - GENDER_DIFFERS).abs() < 1e-9);
+        assert!(with(|q| q.gender = Some("male".into())).abs() < 1e-9);
+        for same in ["KP", "Korea, North", "North Korea", "DPRK"] {
+            let mut q = named(NAME);
+            q.nationality = Some(same.into());
+            assert!(
+                (score(q) - base - NATIONALITY_AGREES).abs() < 1e-9,
+                "{same}"
+            );
+        }
+        assert!((with(|q| q.nationality = Some("KR".into())) - NATIONALITY_DIFFERS).abs() < 1e-9);
     }
 
     #[test]
