@@ -80,6 +80,9 @@ enum Command {
     /// Screen a name (and date of birth, nationality, identifiers) against
     /// the sanctions lists.
     Screen(screen::ScreenArgs),
+    /// Measure the screening on labelled public cases, side by side with
+    /// plain Jaro–Winkler (recall@1, score spreads, false hits per 1,000).
+    ScreenEval(screen::EvalArgs),
     /// Compare findings with ground truth (AP, precision/recall, grouping,
     /// fairness).
     Eval {
@@ -155,6 +158,7 @@ fn main() -> ExitCode {
         Command::Data { cmd } => data::run(cmd),
         Command::Link(args) => link::run(args),
         Command::Screen(args) => screen::run(args),
+        Command::ScreenEval(args) => screen::eval(args),
         Command::Demo {
             size,
             seed,

@@ -124,3 +124,35 @@ pub fn run(a: ScreenArgs) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// The shared reference data (the folder holding `sanctions/` and
+    /// `febrl/`); default `$UNMASK_SHARED_DATA`, else `../shared/data`.
+    #[arg(long)]
+    shared: Option<PathBuf>,
+    /// A sample of the slow benchmarks, and no speed run.
+    #[arg(long)]
+    quick: bool,
+    /// Only the benchmarks whose name contains this ("speed", "romanisation" …).
+    #[arg(long)]
+    only: Option<String>,
+}
+
+pub fn eval(a: EvalArgs) -> Result<(), String> {
+    let shared = a
+        .shared
+        .or_else(|| std::env::var_os("UNMASK_SHARED_DATA").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("../shared/data"));
+    if !shared.join("sanctions").is_dir() {
+        return Err(format!(
+            "no sanctions evaluation data in {}: pass --shared DIR or set UNMASK_SHARED_DATA",
+            shared.display()
+        ));
+    }
+    let report = unmask_sanctions::eval::run(&shared, a.quick, a.only.as_deref(), |step| {
+        eprintln!("… {step}")
+    })?;
+    print!("{}", unmask_sanctions::eval::markdown(&report));
+    Ok(())
+}

@@ -57,8 +57,9 @@ struct IndexedName {
     entity: u32,
     strong: bool,
     text: String,
-    plain: Vec<String>,
-    keys: Vec<String>,
+    tokens: Tokens,
+    /// The tokens with a pair of neighbours joined, each way ([`with_joins`]).
+    joins: Vec<Tokens>,
 }
 
 pub struct Index {
@@ -81,7 +82,7 @@ impl Index {
                 let keys: Vec<String> = plain.iter().map(|t| sound_key(t)).collect();
                 let ix = names.len() as u32;
                 let mut seen: Vec<String> = vec![];
-                for k in lookup_keys(&keys) {
+                for k in lookup_keys(&plain, &keys) {
                     if !seen.contains(&k) {
                         by_key.entry(k.clone()).or_default().push(ix);
                         seen.push(k);
@@ -91,8 +92,11 @@ impl Index {
                     entity: e as u32,
                     strong: n.strong,
                     text: n.text.clone(),
-                    plain,
-                    keys,
+                    joins: with_joins(&Tokens {
+                        plain: plain.clone(),
+                        keys: keys.clone(),
+                    }),
+                    tokens: Tokens { plain, keys },
                 });
             }
             for Identifier { kind, value } in &entity.identifiers {
@@ -117,6 +121,36 @@ impl Index {
             by_identifier,
             by_address,
         }
+    }
+
+    /// What the query's date of birth, gender and nationality do to a name
+    /// match with `e`, with the reasons when asked for.
+    fn effects(&self, q: &Query, e: &Entity, mut reasons: Option<&mut Vec<String>>) -> f64 {
+        let mut delta = 0.0;
+        let mut note = |d: f64, why: Option<String>| {
+            delta += d;
+            if let (Some(r), Some(w)) = (reasons.as_deref_mut(), why) {
+                r.push(w);
+            }
+        };
+        if let Some(dob) = q.date_of_birth.as_deref() {
+            let (d, why) = dob_effect(dob, &e.dates_of_birth);
+            note(d, why);
+        }
+        if let Some(g) = q.gender.as_deref().and_then(crate::list::Gender::parse)
+            && let Some(listed) = e.gender
+            && g != listed
+        {
+            note(
+                GENDER_DIFFERS,
+                Some(format!("listed as {listed:?}, not {g:?}").to_lowercase()),
+            );
+        }
+        if let Some(nat) = q.nationality.as_deref() {
+            let (d, why) = nationality_effect(nat, &e.nationalities);
+            note(d, why);
+        }
+        delta
     }
 
     /// Entries listing this identifier (normalised here).
@@ -153,95 +187,90 @@ impl Index {
         }
         let plain = tokens(&q.name);
         let keys: Vec<String> = plain.iter().map(|t| sound_key(t)).collect();
+        let query = Tokens { plain, keys };
+        let keys = &query.keys;
         // Candidates share a key with the query; for a query of several
         // tokens, two if any entry does (a surname alone is shared with
         // hundreds of entries, and scoring them all is most of the time of
         // a query).
-        let lists: Vec<&Vec<u32>> = lookup_keys(&keys)
+        let lists: Vec<&Vec<u32>> = lookup_keys(&query.plain, keys)
             .iter()
             .filter_map(|k| self.by_key.get(k))
             .collect();
         let mut shared: Vec<u32> = lists.iter().copied().flatten().copied().collect();
         shared.sort_unstable();
+        // Names sharing two keys with the query, and names sharing a key few
+        // names hold (a rare family name with common given names: SOIN
+        // Dmitry Yuryevich).
         let mut candidates: Vec<u32> = if keys.len() > 1 {
-            shared
+            let mut c: Vec<u32> = shared
                 .chunk_by(|a, b| a == b)
                 .filter(|run| run.len() >= 2)
                 .map(|run| run[0])
-                .collect()
+                .collect();
+            c.extend(
+                lists
+                    .iter()
+                    .filter(|l| l.len() <= RARE_KEY)
+                    .copied()
+                    .flatten()
+                    .copied(),
+            );
+            c.sort_unstable();
+            c.dedup();
+            c
         } else {
             vec![]
         };
-        // Only when no entry shares two does one shared key do, and then
-        // only a key few entries hold.
-        if candidates.is_empty() {
-            candidates = lists
-                .iter()
-                .filter(|l| keys.len() == 1 || l.len() <= RARE_KEY)
-                .copied()
-                .flatten()
-                .copied()
-                .collect();
-            candidates.sort_unstable();
+        // A query of one token: every name holding its key.
+        if keys.len() == 1 {
+            candidates = shared;
             candidates.dedup();
         }
-        // Best name per entity.
-        let mut best: FxHashMap<u32, (f64, &IndexedName, Vec<String>)> = FxHashMap::default();
-        for n in candidates.iter().map(|&i| &self.names[i as usize]) {
-            if q.kind
-                .is_some_and(|k| self.entities[n.entity as usize].kind != k)
-            {
+        // Best name per entity: (score, name, name's own score, by sound).
+        let query_joins = with_joins(&query);
+        let mut best: FxHashMap<u32, (f64, u32, f64, bool)> = FxHashMap::default();
+        let most_raised = DOB_DATE_AGREES + NATIONALITY_AGREES;
+        for &ix in &candidates {
+            let n = &self.names[ix as usize];
+            let e = &self.entities[n.entity as usize];
+            if q.kind.is_some_and(|k| e.kind != k) {
                 continue;
             }
-            let as_written = similarity(&plain, &n.plain);
-            let as_keys = similarity(&keys, &n.keys) * KEYS_DISCOUNT;
-            let mut score = as_written.max(as_keys);
-            let mut reasons = vec![if as_written >= as_keys {
-                format!("name {:.2} as written against {:?}", as_written, n.text)
-            } else {
-                format!(
-                    "name {:.2} by sound (romanisation variants) against {:?}",
-                    as_keys / KEYS_DISCOUNT,
-                    n.text
-                )
-            }];
-            if !n.strong {
-                reasons.push("a weak (low-quality) alias".into());
+            let (name_score, by_sound) = similarity(&query, &query_joins, &n.tokens, &n.joins);
+            if name_score + most_raised < floor {
+                continue;
             }
-            let e = &self.entities[n.entity as usize];
-            if let Some(dob) = q.date_of_birth.as_deref() {
-                let (d, why) = dob_effect(dob, &e.dates_of_birth);
-                score += d;
-                reasons.extend(why);
-            }
-            if let Some(g) = q.gender.as_deref().and_then(crate::list::Gender::parse)
-                && let Some(listed) = e.gender
-                && g != listed
-            {
-                score += GENDER_DIFFERS;
-                reasons.push(format!("listed as {listed:?}, not {g:?}").to_lowercase());
-            }
-            if let Some(nat) = q.nationality.as_deref() {
-                let (d, why) = nationality_effect(nat, &e.nationalities);
-                score += d;
-                reasons.extend(why);
-            }
-            let score = score.clamp(0.0, 1.0);
+            let score = (name_score + self.effects(q, e, None)).clamp(0.0, 1.0);
             if best.get(&n.entity).is_none_or(|b| b.0 < score) {
-                best.insert(n.entity, (score, n, reasons));
+                best.insert(n.entity, (score, ix, name_score, by_sound));
             }
         }
-        out.extend(
-            best.into_iter()
-                .filter(|b| b.1.0 >= floor)
-                .map(|(e, (score, n, reasons))| Match {
+        // Reasons only for what is returned.
+        out.extend(best.into_iter().filter(|b| b.1.0 >= floor).map(
+            |(e, (score, ix, name_score, by_sound))| {
+                let n = &self.names[ix as usize];
+                let mut reasons = vec![if by_sound {
+                    format!(
+                        "name {name_score:.2} by sound (romanisation variants) against {:?}",
+                        n.text
+                    )
+                } else {
+                    format!("name {name_score:.2} as written against {:?}", n.text)
+                }];
+                if !n.strong {
+                    reasons.push("a weak (low-quality) alias".into());
+                }
+                self.effects(q, &self.entities[e as usize], Some(&mut reasons));
+                Match {
                     entity: e as usize,
                     score,
                     name: n.text.clone(),
                     identifier_hit: false,
                     reasons,
-                }),
-        );
+                }
+            },
+        ));
         out.sort_by(|a, b| {
             b.identifier_hit
                 .cmp(&a.identifier_hit)
@@ -257,11 +286,12 @@ impl Index {
 /// candidates on alone.
 const RARE_KEY: usize = 64;
 
-/// The keys a name is found under: its tokens' keys, and each pair of
-/// neighbours joined (so `Chol Min` is found from `Cholmin`), once each.
-fn lookup_keys(keys: &[String]) -> Vec<String> {
+/// The keys a name is found under: its tokens' keys, and the key of each
+/// pair of neighbours joined (so `Chol Min` is found from `Cholmin`, and
+/// `Hong Ri` from `Hongri`), once each.
+fn lookup_keys(plain: &[String], keys: &[String]) -> Vec<String> {
     let mut out: Vec<String> = keys.to_vec();
-    out.extend(keys.windows(2).map(|w| w.concat()));
+    out.extend(plain.windows(2).map(|w| sound_key(&w.concat())));
     out.sort_unstable();
     out.dedup();
     out
@@ -278,59 +308,74 @@ const TOKEN_MIN: f64 = 0.88;
 /// The same, for a pair in which two tokens were joined into one.
 const JOINED_MIN: f64 = 0.95;
 
-/// Similarity of two names as token lists, in any order: tokens are paired
-/// greedily by Jaro–Winkler (at least [`TOKEN_MIN`]), each pair weighted by
-/// its length, and tokens left over count against the match at
-/// [`UNMATCHED_WEIGHT`]. The longer list
-/// may also have two neighbouring tokens joined, so a joined given name
-/// (`Cholmin`) meets its split form (`Chol Min`).
-fn similarity(q: &[String], c: &[String]) -> f64 {
-    if q.is_empty() || c.is_empty() {
-        return 0.0;
+/// A name's tokens as written and as sound keys, side by side.
+struct Tokens {
+    plain: Vec<String>,
+    keys: Vec<String>,
+}
+
+/// Similarity of two names as token lists, in any order, and whether a
+/// romanisation variant (a pair of tokens alike only as keys) counted.
+/// Tokens are paired greedily, each pair scored as the better of the tokens
+/// as written and their keys (discounted by [`KEYS_DISCOUNT`]), at least
+/// [`TOKEN_MIN`], weighted by length; tokens left over count against the
+/// match at [`UNMATCHED_WEIGHT`]. The longer list may also have two
+/// neighbouring tokens joined, so a joined given name (`Cholmin`) meets its
+/// split form (`Chol Min`).
+fn similarity(q: &Tokens, q_joins: &[Tokens], c: &Tokens, c_joins: &[Tokens]) -> (f64, bool) {
+    let (qp, cp) = (&q.plain, &c.plain);
+    if qp.is_empty() || cp.is_empty() {
+        return (0.0, false);
     }
     // Joins only on the side with more tokens: joining on both would let
-    // `Min Jun` meet `Min Chol` as `minjun`/`minchol`.
+    // `Min Jun` meet `Min Chol` as `minjun`/`minchol`. A joined pair is two
+    // syllables compared as one word, where Jaro–Winkler is more lenient
+    // still: it must agree more closely.
+    let best = |a: (f64, bool), b: (f64, bool)| if b.0 > a.0 { b } else { a };
+    let whole = aligned(q, c, TOKEN_MIN);
     use std::cmp::Ordering::*;
-    // A joined pair is two syllables compared as one word, where
-    // Jaro–Winkler is more lenient still: it must agree more closely.
-    let min = |v: &Vec<String>| {
-        if v.len() == q.len().max(c.len()) {
-            TOKEN_MIN
-        } else {
-            JOINED_MIN
-        }
-    };
-    match q.len().cmp(&c.len()) {
-        Equal => aligned(q, c, TOKEN_MIN),
-        Greater => with_joins(q)
+    match qp.len().cmp(&cp.len()) {
+        Equal => whole,
+        Greater => q_joins
             .iter()
-            .map(|v| aligned(v, c, min(v)))
-            .fold(0.0, f64::max),
-        Less => with_joins(c)
+            .map(|v| aligned(v, c, JOINED_MIN))
+            .fold(whole, best),
+        Less => c_joins
             .iter()
-            .map(|v| aligned(q, v, min(v)))
-            .fold(0.0, f64::max),
+            .map(|v| aligned(q, v, JOINED_MIN))
+            .fold(whole, best),
     }
 }
 
-/// The list itself, and the list with each pair of neighbours joined.
-fn with_joins(t: &[String]) -> Vec<Vec<String>> {
-    let mut out = vec![t.to_vec()];
-    for i in 0..t.len().saturating_sub(1) {
-        let mut v = t[..i].to_vec();
-        v.push(format!("{}{}", t[i], t[i + 1]));
-        v.extend_from_slice(&t[i + 2..]);
-        out.push(v);
+/// The tokens with each pair of neighbours joined, one pair at a time.
+fn with_joins(t: &Tokens) -> Vec<Tokens> {
+    let mut out = vec![];
+    for i in 0..t.plain.len().saturating_sub(1) {
+        let join = |v: &[String], joined: String| {
+            let mut out = v[..i].to_vec();
+            out.push(joined);
+            out.extend_from_slice(&v[i + 2..]);
+            out
+        };
+        let plain = format!("{}{}", t.plain[i], t.plain[i + 1]);
+        out.push(Tokens {
+            keys: join(&t.keys, sound_key(&plain)),
+            plain: join(&t.plain, plain),
+        });
     }
     out
 }
 
 /// Jaro–Winkler for tokens of like length; for one much shorter than the
 /// other, edit similarity, since Jaro–Winkler rewards a shared beginning
-/// (`jong` would be 0.9 like `jonghyon`).
+/// (`jong` would be 0.9 like `jonghyon`). One letter more or less is like
+/// length (`Gi`/`Gil`).
 fn token_similarity(x: &str, y: &str) -> f64 {
+    if x == y {
+        return 1.0;
+    }
     let (short, long) = (x.len().min(y.len()), x.len().max(y.len()));
-    if short * 4 < long * 3 {
+    if long - short >= 2 && short * 4 < long * 3 {
         strsim::normalized_levenshtein(x, y)
     } else {
         strsim::jaro_winkler(x, y)
@@ -338,26 +383,36 @@ fn token_similarity(x: &str, y: &str) -> f64 {
 }
 
 /// `a` is the query's tokens, `b` the listed name's.
-fn aligned(a: &[String], b: &[String], min: f64) -> f64 {
-    let mut pairs: Vec<(f64, usize, usize)> = vec![];
-    for (i, x) in a.iter().enumerate() {
-        for (j, y) in b.iter().enumerate() {
-            pairs.push((token_similarity(x, y), i, j));
+fn aligned(a: &Tokens, b: &Tokens, min: f64) -> (f64, bool) {
+    let mut pairs: Vec<(f64, bool, usize, usize)> =
+        Vec::with_capacity(a.plain.len() * b.plain.len());
+    for i in 0..a.plain.len() {
+        for j in 0..b.plain.len() {
+            let written = token_similarity(&a.plain[i], &b.plain[j]);
+            // The keys only where the spelling did not already agree.
+            let sound = if written >= 1.0 {
+                0.0
+            } else {
+                token_similarity(&a.keys[i], &b.keys[j]) * KEYS_DISCOUNT
+            };
+            let sim = written.max(sound);
+            // Pairs below the minimum never pair: leave them out.
+            if sim >= min {
+                pairs.push((sim, sound > written, i, j));
+            }
         }
     }
-    pairs.sort_by(|p, q| q.0.total_cmp(&p.0));
-    let (mut used_a, mut used_b) = (vec![false; a.len()], vec![false; b.len()]);
-    let (mut matched, mut weight) = (0.0, 0.0);
-    for (sim, i, j) in pairs {
-        if sim < min {
-            break;
-        }
+    pairs.sort_unstable_by(|p, q| q.0.total_cmp(&p.0).then(p.2.cmp(&q.2)).then(p.3.cmp(&q.3)));
+    let (mut used_a, mut used_b) = (vec![false; a.plain.len()], vec![false; b.plain.len()]);
+    let (mut matched, mut weight, mut by_sound) = (0.0, 0.0, false);
+    for (sim, sound, i, j) in pairs {
         if !used_a[i] && !used_b[j] {
             used_a[i] = true;
             used_b[j] = true;
-            let w = (a[i].len() + b[j].len()) as f64;
+            let w = (a.plain[i].len() + b.plain[j].len()) as f64;
             matched += sim * w;
             weight += w;
+            by_sound |= sound;
         }
     }
     let left = |t: &[String], used: &[bool]| -> f64 {
@@ -368,12 +423,15 @@ fn aligned(a: &[String], b: &[String], min: f64) -> f64 {
             .sum()
     };
     if weight == 0.0 {
-        return 0.0;
+        return (0.0, false);
     }
     // A part of the person's name the listed name lacks counts in full
     // (`Sneha Kumar` is not the one-word alias `KOUMAL`); a listed part
     // the query lacks, less (a middle name or patronymic left out).
-    matched / (weight + left(a, &used_a) + UNMATCHED_WEIGHT * left(b, &used_b))
+    (
+        matched / (weight + left(&a.plain, &used_a) + UNMATCHED_WEIGHT * left(&b.plain, &used_b)),
+        by_sound,
+    )
 }
 
 /// Four-digit years in a listed date: `28 Aug 1962` → 1962; `1962 to 1964`

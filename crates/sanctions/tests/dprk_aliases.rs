@@ -71,7 +71,11 @@ fn dprk_aliases_find_their_entry_first() {
             ours += 1;
         } else if std::env::var_os("SHOW_MISSES").is_some() {
             let primary = &index.entities.iter().find(|e| &e.id == id).unwrap().names[0].text;
-            println!("miss: {alias} (entry: {primary})");
+            let got = index.screen(&q, 0.0, 1);
+            let got = got
+                .first()
+                .map(|m| format!("{} {} {:.3}", index.entities[m.entity].id, m.name, m.score));
+            println!("miss: {alias} (entry: {id} {primary}) got {got:?}");
         }
         let a = plain(alias);
         let best = plain_names
