@@ -418,6 +418,39 @@ fn variant_groups(dir: &Path) -> Result<Vec<Vec<String>>, String> {
         .collect())
 }
 
+/// The table groups a token belongs to (a form may spell several
+/// syllables: `chun` is 춘 and 천).
+fn groups_of(groups: &[Vec<String>], token: &str) -> Vec<usize> {
+    groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.iter().any(|f| f == token))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Whether two names could be the same Korean name: each token of one
+/// pairs with a token of the other that spells a common syllable, in any
+/// order.
+fn same_syllables(a: &[Vec<usize>], b: &[Vec<usize>]) -> bool {
+    fn pair(a: &[Vec<usize>], b: &mut Vec<&Vec<usize>>) -> bool {
+        let Some((first, rest)) = a.split_first() else {
+            return b.is_empty();
+        };
+        for i in 0..b.len() {
+            if first.iter().any(|g| b[i].contains(g)) {
+                let taken = b.remove(i);
+                if pair(rest, b) {
+                    return true;
+                }
+                b.insert(i, taken);
+            }
+        }
+        false
+    }
+    a.len() == b.len() && pair(a, &mut b.iter().collect())
+}
+
 fn romanisation(
     dir: &Path,
     ofac: &[Entity],
@@ -428,10 +461,24 @@ fn romanisation(
     let groups = variant_groups(dir)?;
     let forms_of =
         |t: &str| -> Option<&Vec<String>> { groups.iter().find(|g| g.iter().any(|f| f == t)) };
-    let (mut cases, mut ours, mut base) = (0, 0, 0);
+    // (cases, ours, baseline) over all respellings and the unambiguous ones.
+    let (mut all, mut clear) = ([0usize; 3], [0usize; 3]);
     for list in [ofac, un] {
         let ix = Index::new(list.to_vec());
         let baseline = Baseline::new(list);
+        // Every listed name as table groups, where the table knows it.
+        let listed: Vec<(u32, Vec<Vec<usize>>)> = list
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| e.names.iter().map(move |n| (i as u32, n)))
+            .filter_map(|(i, n)| {
+                let g: Vec<Vec<usize>> = crate::names::tokens(&n.text)
+                    .iter()
+                    .map(|t| groups_of(&groups, t))
+                    .collect();
+                g.iter().all(|g| !g.is_empty()).then_some((i, g))
+            })
+            .collect();
         let mut n = 0;
         for (i, e) in list.iter().enumerate().filter(|(_, e)| north_korean(e)) {
             let tokens = crate::names::tokens(&e.names[0].text);
@@ -452,9 +499,34 @@ fn romanisation(
                     })
                     .collect();
                 let query = respelled.join(" ");
-                cases += 1;
-                ours += top(&ix, &named(&query)).1.contains(&(i as u32)) as usize;
-                base += baseline.top(&query).1.contains(&(i as u32)) as usize;
+                // Ambiguous: another entry's name spells the same syllables
+                // (YU Jin and RYU Jin are both `Yu Jin` in the South).
+                let q_groups: Vec<Vec<usize>> =
+                    respelled.iter().map(|t| groups_of(&groups, t)).collect();
+                let ambiguous = listed
+                    .iter()
+                    .any(|(other, g)| *other != i as u32 && same_syllables(&q_groups, g));
+                let got = top(&ix, &named(&query));
+                let ours = got.1.contains(&(i as u32));
+                let base = baseline.top(&query).1.contains(&(i as u32));
+                if !ours && !ambiguous && std::env::var_os("UNMASK_EVAL_MISSES").is_some() {
+                    let who: Vec<&str> = got
+                        .1
+                        .iter()
+                        .map(|&g| list[g as usize].names[0].text.as_str())
+                        .collect();
+                    eprintln!(
+                        "miss: {query} (for {}) → {who:?} {:.3}",
+                        e.names[0].text, got.0
+                    );
+                }
+                for (counts, yes) in [(&mut all, true), (&mut clear, !ambiguous)] {
+                    if yes {
+                        counts[0] += 1;
+                        counts[1] += ours as usize;
+                        counts[2] += base as usize;
+                    }
+                }
             }
             n += 1;
             if quick && n >= 40 {
@@ -464,10 +536,17 @@ fn romanisation(
     }
     report.lines.push(recall_line(
         "romanisation variants",
-        "recall@1 (North Korean names respelled)",
-        cases,
-        ours,
-        base,
+        "recall@1, North Korean names respelled (no other entry spells the same)",
+        clear[0],
+        clear[1],
+        clear[2],
+    ));
+    report.lines.push(recall_line(
+        "romanisation variants",
+        "recall@1, every respelling (some spell another entry too)",
+        all[0],
+        all[1],
+        all[2],
     ));
     Ok(())
 }
@@ -552,6 +631,13 @@ fn cross_script(dir: &Path, report: &mut Report) -> Result<(), String> {
         };
         let o = pair_score(expected, q);
         let b = strsim::jaro_winkler(&fold(q), &fold(expected));
+        if std::env::var_os("UNMASK_EVAL_MISSES").is_some() {
+            eprintln!(
+                "cross-script: {q} / {expected} (min {min}): unmask {o:.2} ({:?}), baseline {b:.2} ({:?})",
+                crate::names::tokens(q),
+                fold(expected)
+            );
+        }
         cases += 1;
         ours += (o >= min) as usize;
         base += (b >= min) as usize;
@@ -886,6 +972,13 @@ fn speed(shared: &Path, dir: &Path, all: Vec<Entity>) -> Speed {
                 .take(5000),
         );
     }
+    // Three rounds, so that the queries, not the loading, dominate.
+    let names: Vec<String> = names
+        .iter()
+        .cycle()
+        .take(3 * names.len())
+        .cloned()
+        .collect();
     let mut times = Vec::with_capacity(names.len());
     let t = Instant::now();
     for n in &names {

@@ -68,6 +68,9 @@ pub struct Index {
     by_key: FxHashMap<String, Vec<u32>>,
     by_identifier: FxHashMap<(IdKind, String), Vec<u32>>,
     by_address: FxHashMap<String, Vec<u32>>,
+    /// Names by the consonant skeleton of a token, for queries written
+    /// without vowels ([`skeleton`]).
+    by_skeleton: FxHashMap<String, Vec<u32>>,
 }
 
 impl Index {
@@ -76,11 +79,19 @@ impl Index {
         let mut by_key: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         let mut by_identifier: FxHashMap<(IdKind, String), Vec<u32>> = FxHashMap::default();
         let mut by_address: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        let mut by_skeleton: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         for (e, entity) in entities.iter().enumerate() {
             for n in &entity.names {
                 let plain = tokens(&n.text);
                 let keys: Vec<String> = plain.iter().map(|t| sound_key(t)).collect();
                 let ix = names.len() as u32;
+                let mut skeletons: Vec<String> = plain.iter().map(|t| skeleton(t)).collect();
+                skeletons.extend(plain.windows(2).map(|w| skeleton(&w.concat())));
+                skeletons.sort_unstable();
+                skeletons.dedup();
+                for k in skeletons.into_iter().filter(|k| k.len() >= 2) {
+                    by_skeleton.entry(k).or_default().push(ix);
+                }
                 let mut seen: Vec<String> = vec![];
                 for k in lookup_keys(&plain, &keys) {
                     if !seen.contains(&k) {
@@ -120,6 +131,7 @@ impl Index {
             by_key,
             by_identifier,
             by_address,
+            by_skeleton,
         }
     }
 
@@ -193,10 +205,27 @@ impl Index {
         // tokens, two if any entry does (a surname alone is shared with
         // hundreds of entries, and scoring them all is most of the time of
         // a query).
-        let lists: Vec<&Vec<u32>> = lookup_keys(&query.plain, keys)
+        let mut lists: Vec<&Vec<u32>> = lookup_keys(&query.plain, keys)
             .iter()
             .filter_map(|k| self.by_key.get(k))
             .collect();
+        // A token written without vowels (Arabic and Hebrew script leave
+        // most out) is found by its consonants.
+        lists.extend(
+            query
+                .plain
+                .iter()
+                .filter(|t| vowelless(t))
+                .map(|t| skeleton(t))
+                .chain(
+                    query
+                        .plain
+                        .windows(2)
+                        .filter(|w| vowelless(&w[0]) && vowelless(&w[1]))
+                        .map(|w| skeleton(&w.concat())),
+                )
+                .filter_map(|k| self.by_skeleton.get(&k)),
+        );
         let mut shared: Vec<u32> = lists.iter().copied().flatten().copied().collect();
         shared.sort_unstable();
         // Names sharing two keys with the query, and names sharing a key few
@@ -366,17 +395,44 @@ fn with_joins(t: &Tokens) -> Vec<Tokens> {
     out
 }
 
-/// Jaro–Winkler for tokens of like length; for one much shorter than the
-/// other, edit similarity, since Jaro–Winkler rewards a shared beginning
-/// (`jong` would be 0.9 like `jonghyon`). One letter more or less is like
-/// length (`Gi`/`Gil`).
+/// A match of consonants alone counts less than one of whole spellings.
+const SKELETON_DISCOUNT: f64 = 0.95;
+
+/// A token of two letters or more without a vowel: `hmd`, `msh`, `dvd`,
+/// as Arabic and Hebrew names come out of transliteration.
+fn vowelless(t: &str) -> bool {
+    t.len() >= 2
+        && !t
+            .bytes()
+            .any(|b| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u'))
+}
+
+/// A token's consonants, doubled ones once, without `w` and `y` (which
+/// Arabic and Hebrew also write for vowels): `ahmed`, `hmd` → `hmd`;
+/// `mahmoud`, `mhmwd` → `mhmd`.
+fn skeleton(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    for c in t.chars() {
+        if !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'w' | 'y') && !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Jaro–Winkler for tokens of like length. A token much shorter than the
+/// other (under three quarters of its length, and two letters or more
+/// short) is no pair at all, since Jaro–Winkler rewards a shared beginning
+/// (`jong` would be 0.9 like `jonghyon`) and no edit similarity of such a
+/// pair reaches [`TOKEN_MIN`]. One letter more or less is like length
+/// (`Gi`/`Gil`).
 fn token_similarity(x: &str, y: &str) -> f64 {
     if x == y {
         return 1.0;
     }
     let (short, long) = (x.len().min(y.len()), x.len().max(y.len()));
     if long - short >= 2 && short * 4 < long * 3 {
-        strsim::normalized_levenshtein(x, y)
+        0.0
     } else {
         strsim::jaro_winkler(x, y)
     }
@@ -395,7 +451,13 @@ fn aligned(a: &Tokens, b: &Tokens, min: f64) -> (f64, bool) {
             } else {
                 token_similarity(&a.keys[i], &b.keys[j]) * KEYS_DISCOUNT
             };
-            let sim = written.max(sound);
+            let mut sim = written.max(sound);
+            if sim < min && (vowelless(&a.plain[i]) || vowelless(&b.plain[j])) {
+                sim = sim.max(
+                    strsim::jaro_winkler(&skeleton(&a.plain[i]), &skeleton(&b.plain[j]))
+                        * SKELETON_DISCOUNT,
+                );
+            }
             // Pairs below the minimum never pair: leave them out.
             if sim >= min {
                 pairs.push((sim, sound > written, i, j));
