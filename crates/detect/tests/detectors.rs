@@ -906,3 +906,69 @@ fn a_listed_wallet_is_a_hit_and_a_listed_name_only_a_review() {
     }
     assert!(fired(&g, &s, "sanctions_identifier_hit", "a1").is_empty());
 }
+
+#[test]
+fn references_and_payout_holders_are_screened_for_the_persona_who_gave_them() {
+    use unmask_sanctions::list::{Entity, IdKind, Identifier, ListedName, normalise_identifier};
+    let data = tempfile::tempdir().unwrap();
+    let mut intel = unmask_refdata::Intel::load(data.path());
+    intel.sanctions = Some(unmask_sanctions::Index::new(vec![Entity {
+        id: "ofac:57001".into(),
+        names: vec![ListedName {
+            text: "PAK, Chol Min".into(),
+            strong: true,
+        }],
+        identifiers: vec![
+            Identifier {
+                kind: IdKind::Email,
+                value: normalise_identifier(IdKind::Email, "fixer@silverstar.example"),
+            },
+            Identifier {
+                kind: IdKind::Phone,
+                value: normalise_identifier(IdKind::Phone, "+86 431 8888 1234"),
+            },
+        ],
+        ..Entity::default()
+    }]));
+    let (g, s) = World::new()
+        .app(
+            "a1",
+            "Daniel Moreau",
+            json!({"references": [{"name": "Park Cheolmin", "email": "p.cm@example.org"}]}),
+        )
+        .app(
+            "a2",
+            "Maria Kovacs",
+            json!({"references": [{"name": "John Smith", "email": "Fixer@Silverstar.example"}]}),
+        )
+        .app("a3", "Sam Ortiz", json!({"phones": ["+86 431 8888 1234"]}))
+        .app("a4", "Ann Lee", json!({"references": [{"name": "Ann Park", "email": "ann@example.org"}]}))
+        .worker("w1", "a4", "Ann Lee", "ann.lee@corp.example")
+        .pay("w1", "2026-03-02", json!({"method": "bank", "account": "GB29NWBK60161331926819", "holder": "Bak Chol Min", "bank_country": "GB"}))
+        .run_with(&intel);
+    let review = fired(&g, &s, "sanctions_name_review", "a1");
+    assert!(
+        review.len() == 1 && review[0].evidence.contains("reference \"Park Cheolmin\""),
+        "{review:?}"
+    );
+    let hit = fired(&g, &s, "sanctions_identifier_hit", "a2");
+    assert!(
+        hit.len() == 1 && hit[0].evidence.contains("reference \"John Smith\""),
+        "{hit:?}"
+    );
+    assert!(fired(&g, &s, "sanctions_name_review", "a2").is_empty());
+    assert_eq!(
+        fired(&g, &s, "sanctions_identifier_hit", "a3").len(),
+        1,
+        "a listed phone"
+    );
+    let holder = fired(&g, &s, "sanctions_name_review", "w1");
+    assert!(
+        holder.len() == 1 && holder[0].evidence.contains("held by \"Bak Chol Min\""),
+        "{holder:?}"
+    );
+    assert!(
+        fired(&g, &s, "sanctions_name_review", "a4").is_empty(),
+        "Ann Park is nobody listed"
+    );
+}
