@@ -1,5 +1,7 @@
-//! `unmask screen`: one name (with what else is known of the person)
-//! against the sanctions lists, ranked, each match with its reasons.
+//! `unmask screen`: one name (with what else is known of the person), or a
+//! CSV of people and companies, against the sanctions lists: ranked
+//! matches, each with its reasons. `unmask screen-eval`: the screening's
+//! evaluation on labelled public cases.
 
 use clap::Args;
 use std::path::PathBuf;
@@ -24,6 +26,11 @@ pub struct ScreenArgs {
     passport: Vec<String>,
     #[arg(long)]
     email: Vec<String>,
+    #[arg(long)]
+    phone: Vec<String>,
+    /// National identity number.
+    #[arg(long)]
+    national_id: Vec<String>,
     /// Digital-currency address with its chain, as OFAC writes it: "XBT 1Ab…".
     #[arg(long)]
     crypto: Vec<String>,
@@ -42,6 +49,14 @@ pub struct ScreenArgs {
     /// Also show name matches below the review level.
     #[arg(long)]
     all: bool,
+    /// Screen every row of this CSV instead of one name. Columns by header:
+    /// name (or full_name), date_of_birth (or dob), nationality, gender,
+    /// kind (person / organisation), id, and identifiers passport,
+    /// national_id, registration, email, phone, website, crypto (several
+    /// in one cell separated by `;`). Writes one CSV row per match, and one
+    /// with level `none` for a row without any, to stdout.
+    #[arg(long, conflicts_with = "name")]
+    csv: Option<PathBuf>,
     #[arg(long, default_value_t = 10)]
     limit: usize,
 }
@@ -75,12 +90,18 @@ pub fn run(a: ScreenArgs) -> Result<(), String> {
         eprintln!("note: {}:{}: {} (record skipped)", p.file, p.line, p.reason);
     }
     let index = Index::new(loaded.entities);
+    let floor = if a.all { 0.7 } else { REVIEW_AT };
+    if let Some(path) = &a.csv {
+        return batch(&index, path, floor, a.limit);
+    }
     let mut identifiers = vec![];
     identifiers.extend(a.passport.into_iter().map(|v| (IdKind::Passport, v)));
     identifiers.extend(a.email.into_iter().map(|v| (IdKind::Email, v)));
+    identifiers.extend(a.phone.into_iter().map(|v| (IdKind::Phone, v)));
+    identifiers.extend(a.national_id.into_iter().map(|v| (IdKind::NationalId, v)));
     identifiers.extend(a.crypto.into_iter().map(|v| (IdKind::Crypto, v)));
     if a.name.is_none() && identifiers.is_empty() {
-        return Err("give a name, or an identifier (--passport, --email, --crypto)".into());
+        return Err("give a name, or an identifier (--passport, --national-id, --email, --phone, --crypto), or --csv FILE".into());
     }
     let q = Query {
         name: a.name.unwrap_or_default(),
@@ -94,7 +115,6 @@ pub fn run(a: ScreenArgs) -> Result<(), String> {
             Kind::Any => None,
         },
     };
-    let floor = if a.all { 0.7 } else { REVIEW_AT };
     let matches = index.screen(&q, floor, a.limit);
     if matches.is_empty() {
         println!(
@@ -104,15 +124,9 @@ pub fn run(a: ScreenArgs) -> Result<(), String> {
     }
     for m in matches {
         let e = &index.entities[m.entity];
-        let level = if m.identifier_hit {
-            "HIT"
-        } else if m.score >= REVIEW_AT {
-            "review"
-        } else {
-            "below review"
-        };
+        let level = level(&m).to_uppercase();
         println!(
-            "{:.3}  {level:<12} {}  {}  [{}]",
+            "{:.3}  {level:<13} {}  {}  [{}]",
             m.score,
             e.id,
             e.names[0].text,
@@ -122,6 +136,166 @@ pub fn run(a: ScreenArgs) -> Result<(), String> {
             println!("        {r}");
         }
     }
+    Ok(())
+}
+
+/// An identifier match is a hit; a name match at review level asks for a
+/// person's review, never more.
+fn level(m: &unmask_sanctions::Match) -> &'static str {
+    if m.identifier_hit {
+        "hit"
+    } else if m.score >= REVIEW_AT {
+        "review"
+    } else {
+        "below review"
+    }
+}
+
+/// Screens every row of a CSV, writing the matches as CSV to stdout; a row
+/// that cannot be read is reported with its line and set aside.
+fn batch(index: &Index, path: &std::path::Path, floor: f64, limit: usize) -> Result<(), String> {
+    let file = path.display().to_string();
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| format!("cannot read {file}: {e}"))?;
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| format!("{file}: no header row: {e}"))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    let col = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| header.iter().position(|h| h == n))
+    };
+    let name = col(&["name", "full_name"]);
+    let dob = col(&["date_of_birth", "dob"]);
+    let nationality = col(&["nationality"]);
+    let gender = col(&["gender"]);
+    let kind = col(&["kind", "type"]);
+    let row_id = col(&["id", "record_id"]);
+    let id_columns: Vec<(usize, IdKind)> = [
+        ("passport", IdKind::Passport),
+        ("national_id", IdKind::NationalId),
+        ("registration", IdKind::Registration),
+        ("email", IdKind::Email),
+        ("phone", IdKind::Phone),
+        ("website", IdKind::Website),
+        ("crypto", IdKind::Crypto),
+    ]
+    .into_iter()
+    .filter_map(|(n, k)| col(&[n]).map(|i| (i, k)))
+    .collect();
+    if name.is_none() && id_columns.is_empty() {
+        return Err(format!(
+            "{file}: no name column (name, full_name) and no identifier column"
+        ));
+    }
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    let write_err = |e: csv::Error| format!("cannot write the results: {e}");
+    out.write_record([
+        "id",
+        "line",
+        "level",
+        "score",
+        "entry",
+        "listed_name",
+        "matched_name",
+        "programs",
+        "reasons",
+    ])
+    .map_err(write_err)?;
+    let (mut rows, mut set_aside, mut hits, mut reviews) = (0, 0, 0, 0);
+    for rec in r.records() {
+        let rec = match rec {
+            Ok(rec) => rec,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                eprintln!("note: {file}:{line}: {e} (row set aside)");
+                set_aside += 1;
+                continue;
+            }
+        };
+        let line = rec.position().map_or(0, |p| p.line());
+        let cell = |i: Option<usize>| {
+            i.and_then(|i| rec.get(i))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let identifiers: Vec<(IdKind, String)> = id_columns
+            .iter()
+            .flat_map(|&(i, k)| {
+                cell(Some(i))
+                    .into_iter()
+                    .flat_map(|v| v.split(';'))
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(move |v| (k, v.to_string()))
+            })
+            .collect();
+        let q = Query {
+            name: cell(name).unwrap_or("").to_string(),
+            date_of_birth: cell(dob).map(str::to_string),
+            nationality: cell(nationality).map(str::to_string),
+            gender: cell(gender).map(str::to_string),
+            identifiers,
+            kind: match cell(kind).map(str::to_ascii_lowercase).as_deref() {
+                Some("person" | "individual") => Some(EntityKind::Individual),
+                Some("organisation" | "organization" | "entity" | "company") => {
+                    Some(EntityKind::Entity)
+                }
+                _ => None,
+            },
+        };
+        if q.name.is_empty() && q.identifiers.is_empty() {
+            eprintln!("note: {file}:{line}: a row without a name or identifier (row set aside)");
+            set_aside += 1;
+            continue;
+        }
+        rows += 1;
+        let id = cell(row_id).unwrap_or("").to_string();
+        let matches = index.screen(&q, floor, limit);
+        if matches.is_empty() {
+            out.write_record([
+                id.as_str(),
+                &line.to_string(),
+                "none",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ])
+            .map_err(write_err)?;
+        }
+        hits += matches.iter().any(|m| m.identifier_hit) as usize;
+        reviews += (!matches.iter().any(|m| m.identifier_hit)
+            && matches.iter().any(|m| m.score >= REVIEW_AT)) as usize;
+        for m in matches {
+            let e = &index.entities[m.entity];
+            out.write_record([
+                id.as_str(),
+                &line.to_string(),
+                level(&m),
+                &format!("{:.3}", m.score),
+                &e.id,
+                &e.names[0].text,
+                &m.name,
+                &e.programs.join(" "),
+                &m.reasons.join("; "),
+            ])
+            .map_err(write_err)?;
+        }
+    }
+    out.flush()
+        .map_err(|e| format!("cannot write the results: {e}"))?;
+    eprintln!(
+        "{rows} rows screened against {} entries: {hits} with an identifier hit, {reviews} more for review; {set_aside} set aside",
+        index.entities.len()
+    );
     Ok(())
 }
 
