@@ -115,6 +115,9 @@ pub fn run(a: ScreenArgs) -> Result<(), String> {
             Kind::Any => None,
         },
     };
+    for p in q.identifier_problems() {
+        eprintln!("note: {p}");
+    }
     let matches = index.screen(&q, floor, a.limit);
     if matches.is_empty() {
         println!(
@@ -255,6 +258,9 @@ fn batch(index: &Index, path: &std::path::Path, floor: f64, limit: usize) -> Res
             continue;
         }
         rows += 1;
+        for p in q.identifier_problems() {
+            eprintln!("note: {file}:{line}: {p}");
+        }
         let id = cell(row_id).unwrap_or("").to_string();
         let matches = index.screen(&q, floor, limit);
         if matches.is_empty() {

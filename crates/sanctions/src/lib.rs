@@ -14,6 +14,7 @@
 //! match some designee by name alone, so callers report name matches as
 //! `review` and only identifier matches as hits.
 
+pub mod checksum;
 pub mod eval;
 pub mod list;
 pub mod load;

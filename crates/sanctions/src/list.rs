@@ -120,9 +120,7 @@ pub fn normalise_identifier(kind: IdKind, raw: &str) -> String {
                 .map_or(("", raw), |(c, a)| (c.trim(), a.trim()));
             let lower = addr.starts_with("0x")
                 || addr.starts_with("0X")
-                || ["bc1", "ltc1", "tb1"]
-                    .iter()
-                    .any(|p| addr.to_ascii_lowercase().starts_with(p));
+                || crate::checksum::is_bech32(chain, addr);
             let addr = if lower {
                 addr.to_ascii_lowercase()
             } else {

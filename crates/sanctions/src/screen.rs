@@ -41,6 +41,30 @@ pub struct Query {
     pub kind: Option<EntityKind>,
 }
 
+impl Query {
+    /// The query's identifiers that cannot be right: a digital-currency
+    /// address failing its own checksum (mistyped, or cut on its way in)
+    /// will match no listed one, which is not the same as "not listed".
+    pub fn identifier_problems(&self) -> Vec<String> {
+        self.identifiers
+            .iter()
+            .filter(|(k, _)| *k == IdKind::Crypto)
+            .filter_map(|(_, raw)| {
+                let (chain, addr) = raw
+                    .trim()
+                    .split_once([' ', ':'])
+                    .map_or(("", raw.trim()), |(c, a)| (c, a.trim()));
+                match crate::checksum::check(chain, addr) {
+                    crate::checksum::Check::Invalid(why) => Some(format!(
+                        "{raw}: {why}; it cannot match a listed address as written"
+                    )),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Match {
     /// Position in [`Index::entities`].
@@ -812,6 +836,26 @@ mod tests {
             );
         }
         assert!((with(|q| q.nationality = Some("KR".into())) - NATIONALITY_DIFFERS).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_mistyped_wallet_is_reported_not_just_unmatched() {
+        let q = |v: &str| Query {
+            identifiers: vec![(IdKind::Crypto, v.into())],
+            ..Default::default()
+        };
+        assert!(
+            q("XBT 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa")
+                .identifier_problems()
+                .is_empty()
+        );
+        let p = q("XBT 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb").identifier_problems();
+        assert!(p.len() == 1 && p[0].contains("checksum"), "{p:?}");
+        assert!(
+            q("SOL 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb")
+                .identifier_problems()
+                .is_empty()
+        );
     }
 
     #[test]
