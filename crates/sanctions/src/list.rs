@@ -185,8 +185,9 @@ fn rows(path: &Path, problems: &mut Vec<Problem>) -> std::io::Result<Vec<(u64, V
 
 /// The OFAC files in `dir` (an installed `sanctions` pack, or a folder of
 /// OFAC's downloads): every `sdn*.csv` in name order, later ones replacing
-/// entries of earlier ones, and the first `alt*.csv` and `add*.csv`; the
-/// remarks-overflow file (`sdn_comments`) is not a list.
+/// entries of earlier ones, the first `alt*.csv` and `add*.csv`, and the
+/// first `sdn_comments*.csv` (the remarks longer than sdn.csv's 1,000
+/// characters, continued).
 pub fn load_ofac_dir(dir: &Path) -> Result<(Vec<Entity>, Vec<Problem>), String> {
     let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
@@ -206,6 +207,15 @@ pub fn load_ofac_dir(dir: &Path) -> Result<(Vec<Entity>, Vec<Problem>), String> 
             .collect()
     };
     let sdn = all("sdn");
+    let comments: Vec<&Path> = names
+        .iter()
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.to_ascii_lowercase().starts_with("sdn_comments") && n.ends_with(".csv")
+            })
+        })
+        .map(|p| p.as_path())
+        .collect();
     if sdn.is_empty() {
         return Err(format!("no OFAC sdn*.csv in {}", dir.display()));
     }
@@ -213,20 +223,25 @@ pub fn load_ofac_dir(dir: &Path) -> Result<(Vec<Entity>, Vec<Problem>), String> 
         &sdn,
         all("alt").first().copied(),
         all("add").first().copied(),
+        comments.first().copied(),
     )
     .map_err(|e| format!("cannot read the lists in {}: {e}", dir.display()))
 }
 
 /// OFAC's `sdn.csv` (one or more files: an entry in a later file replaces
-/// one of the same number in an earlier), with its `alt.csv` and `add.csv`
-/// when given.
+/// one of the same number in an earlier), with its `alt.csv`, `add.csv`
+/// and `sdn_comments.csv` when given.
 pub fn load_ofac(
     sdns: &[&Path],
     alt: Option<&Path>,
     add: Option<&Path>,
+    comments: Option<&Path>,
 ) -> std::io::Result<(Vec<Entity>, Vec<Problem>)> {
     let mut problems = vec![];
     let mut entities: Vec<Entity> = vec![];
+    // Remarks are read once whole: a long one continues in sdn_comments,
+    // mid-word.
+    let mut remarks: Vec<String> = vec![];
     let mut by_number = rustc_hash::FxHashMap::default();
     for &sdn in sdns {
         for (line, f) in rows(sdn, &mut problems)? {
@@ -247,7 +262,7 @@ pub fn load_ofac(
                 Some("aircraft") => EntityKind::Aircraft,
                 _ => EntityKind::Entity,
             };
-            let mut e = Entity {
+            let e = Entity {
                 id: format!("ofac:{number}"),
                 kind,
                 names: vec![ListedName {
@@ -266,16 +281,32 @@ pub fn load_ofac(
                     .unwrap_or_default(),
                 ..Entity::default()
             };
-            if let Some(remarks) = f.get(11).and_then(|b| field(b)) {
-                read_remarks(&remarks, &mut e);
-            }
+            let text = f.get(11).and_then(|b| field(b)).unwrap_or_default();
             match by_number.get(&number) {
-                Some(&ix) => entities[ix] = e,
+                Some(&ix) => {
+                    entities[ix] = e;
+                    remarks[ix] = text;
+                }
                 None => {
                     by_number.insert(number, entities.len());
                     entities.push(e);
+                    remarks.push(text);
                 }
             }
+        }
+    }
+    if let Some(comments) = comments {
+        for (_, f) in rows(comments, &mut problems)? {
+            // Not trimmed: the text continues the remarks exactly.
+            let number = f.first().and_then(|b| field(b));
+            if let (Some(&ix), Some(more)) = (number.and_then(|n| by_number.get(&n)), f.get(1)) {
+                remarks[ix].push_str(latin1(more).trim_end());
+            }
+        }
+    }
+    for (e, text) in entities.iter_mut().zip(&remarks) {
+        if !text.is_empty() {
+            read_remarks(text, e);
         }
     }
     if let Some(alt) = alt {
@@ -359,6 +390,7 @@ fn read_remarks(remarks: &str, e: &mut Entity) {
                 ("Passport", IdKind::Passport),
                 ("Diplomatic Passport", IdKind::Passport),
                 ("National ID No.", IdKind::NationalId),
+                ("Identification Number", IdKind::NationalId),
                 ("Registration Number", IdKind::Registration),
                 ("Registration ID", IdKind::Registration),
             ];
@@ -460,6 +492,7 @@ mod tests {
             ],
             Some(&dir.join("alt_2026-06-02.csv")),
             Some(&dir.join("add_2026-06-02.csv")),
+            Some(&dir.join("sdn_comments_watchman_2025-12.csv")),
         )
         .expect("the shared OFAC files are readable");
         assert_eq!(entities.len(), 14_965 + 59, "one entity per sdn row");
@@ -484,5 +517,25 @@ mod tests {
                 .any(|i| i.kind == IdKind::Passport && i.value == "290320764")
         );
         assert!(kim.programs.iter().any(|p| p == "NPWMD"));
+        // LI Jiadong's remarks run on in sdn_comments mid-word ("…; P" +
+        // "hone Number 8613314257947; …"): what is there is read.
+        let li = entities.iter().find(|e| e.id == "ofac:28264").unwrap();
+        for (kind, value) in [
+            (IdKind::Phone, "8613314257947"),
+            (IdKind::NationalId, "210302198701102136"),
+        ] {
+            assert!(
+                li.identifiers
+                    .iter()
+                    .any(|i| i.kind == kind && i.value == value),
+                "{value}: {:?}",
+                li.identifiers
+            );
+        }
+        assert!(
+            li.names
+                .iter()
+                .any(|n| n.text == "blackjack1987" && !n.strong)
+        );
     }
 }

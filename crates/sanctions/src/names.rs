@@ -37,7 +37,27 @@ pub fn tokens(name: &str) -> Vec<String> {
             latin.extend(t.chars().map(|c| c.to_ascii_lowercase()));
         }
     }
-    latin
+    // McCune–Reischauer's apostrophes sometimes come with a stray space
+    // (`Myo' ng-ch'o' l`): inside a word, the space goes.
+    let mut joined = String::with_capacity(latin.len());
+    let mut chars = latin.chars().peekable();
+    while let Some(c) = chars.next() {
+        joined.push(c);
+        if c == '\'' && joined.len() > 1 {
+            let mut ahead = chars.clone();
+            let mut spaces = 0;
+            while ahead.peek() == Some(&' ') {
+                ahead.next();
+                spaces += 1;
+            }
+            if spaces > 0 && ahead.peek().is_some_and(|n| n.is_ascii_lowercase()) {
+                for _ in 0..spaces {
+                    chars.next();
+                }
+            }
+        }
+    }
+    joined
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\''))
         .map(|t| t.replace('\'', ""))
         .filter(|t| !t.is_empty())
@@ -167,6 +187,7 @@ mod tests {
     fn tokens_drop_apostrophes_and_split_hyphens_and_commas() {
         assert_eq!(tokens("KIM, Tong-Myo'ng"), ["kim", "tong", "myong"]);
         assert_eq!(tokens("CH'OE Ch'un-sik"), ["choe", "chun", "sik"]);
+        assert_eq!(tokens("CHANG, Myo' ng-ch'o' l"), ["chang", "myong", "chol"]);
     }
 
     #[test]
