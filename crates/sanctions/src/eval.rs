@@ -706,6 +706,18 @@ fn name_bench(dir: &Path, report: &mut Report) -> Result<(), String> {
         let is_match = m.eq_ignore_ascii_case("true");
         let o = pair_score(b, a);
         let j = strsim::jaro_winkler(&fold(a), &fold(b));
+        if std::env::var_os("UNMASK_EVAL_MISSES").is_some() && is_match && o < REVIEW_AT {
+            eprintln!(
+                "bench miss: {a} / {b}: {o:.2} (baseline {j:.2}) [{}]",
+                r.get(1).unwrap_or("")
+            );
+        }
+        if std::env::var_os("UNMASK_EVAL_MISSES").is_some() && !is_match && o >= REVIEW_AT {
+            eprintln!(
+                "bench false: {a} / {b}: {o:.2} (baseline {j:.2}) [{}]",
+                r.get(1).unwrap_or("")
+            );
+        }
         for (c, yes) in counts
             .iter_mut()
             .zip([o >= REVIEW_AT, j >= BASELINE_REVIEW_AT])

@@ -12,7 +12,7 @@
 //! | `l` → `r`; initial `r`/`n` before `i`/`y` dropped | Ri/Li/Lee/Yi/I, Rim/Lim/Im, Ryu/Yu |
 //! | initial `r`/`n` before `o` dropped | Ro/No/Roh/O |
 //! | `eo`, `eu`, `u`, `oo` → `o`, `yeo` → `yo` | Jung/Jong, Cheol/Chol/Chul, Kum/Geum, Yun/Yoon, Kyong/Gyeong/Kyung |
-//! | `ee` → `i`, `oi`/`oy` → `oe`, `woo` → `o`, `yi` → `i` | Lee/Ri, Choi/Choe, Woo/U |
+//! | `ee` → `i`, `oi`/`oy` → `oe`, `ay` → `ai`, `ey` → `ei`, `woo` → `o`, `yi` → `i` | Lee/Ri, Choi/Choe, Gayk/Gaik, Woo/U |
 //! | `h` after a vowel dropped; `ar` before a consonant → `a` | Roh/Ro, Hahn/Han, Park/Pak |
 //!
 //! These rules are coarse on purpose: they find candidates, and the score
@@ -57,11 +57,79 @@ pub fn tokens(name: &str) -> Vec<String> {
             }
         }
     }
-    joined
+    let words: Vec<String> = joined
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\''))
         .map(|t| t.replace('\'', ""))
         .filter(|t| !t.is_empty())
-        .collect()
+        .collect();
+    legal_forms(words)
+}
+
+/// Legal forms, spelled out or abbreviated, as one token each: `Joint Stock
+/// Company` and `JSC`, `Aktiengesellschaft` and `AG`, `Limited` and `Ltd`.
+/// Longer phrases first.
+const LEGAL_FORMS: &[(&[&str], &str)] = &[
+    (&["open", "joint", "stock", "company"], "ojsc"),
+    (&["closed", "joint", "stock", "company"], "cjsc"),
+    (&["public", "joint", "stock", "company"], "pjsc"),
+    (&["joint", "stock", "company"], "jsc"),
+    (&["limited", "liability", "company"], "llc"),
+    (&["gesellschaft", "mit", "beschrankter", "haftung"], "gmbh"),
+    (&["societatea", "cu", "raspundere", "limitata"], "srl"),
+    (&["sp", "z", "o", "o"], "spzoo"),
+    (&["public", "limited", "company"], "plc"),
+    (&["aktiengesellschaft"], "ag"),
+    (&["aktiengeselschaft"], "ag"),
+    (&["limited"], "ltd"),
+    (&["corporation"], "corp"),
+    (&["company"], "co"),
+    (&["incorporated"], "inc"),
+    (&["oao"], "ojsc"),
+    (&["zao"], "cjsc"),
+    (&["pao"], "pjsc"),
+    (&["ao"], "jsc"),
+    (&["ooo"], "llc"),
+];
+
+fn legal_forms(words: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(words.len());
+    let mut i = 0;
+    'words: while i < words.len() {
+        for (phrase, form) in LEGAL_FORMS {
+            if words.len() - i >= phrase.len()
+                && phrase.iter().zip(&words[i..]).all(|(p, w)| p == w)
+            {
+                out.push(form.to_string());
+                i += phrase.len();
+                continue 'words;
+            }
+        }
+        out.push(words[i].clone());
+        i += 1;
+    }
+    out
+}
+
+/// Whether a token is a legal form ([`tokens`] writes each one way): a
+/// company's name without it is the same company.
+pub fn is_legal_form(token: &str) -> bool {
+    matches!(
+        token,
+        "ojsc"
+            | "cjsc"
+            | "pjsc"
+            | "jsc"
+            | "llc"
+            | "gmbh"
+            | "srl"
+            | "spzoo"
+            | "plc"
+            | "ag"
+            | "ltd"
+            | "corp"
+            | "co"
+            | "inc"
+    )
 }
 
 /// Hangul syllables and Han characters: one syllable of a name each.
@@ -97,6 +165,8 @@ pub fn sound_key(token: &str) -> String {
         ("ee", "i"),
         ("oi", "oe"),
         ("oy", "oe"),
+        ("ay", "ai"),
+        ("ey", "ei"),
     ] {
         if s.contains(from) {
             s = s.replace(from, to);
@@ -158,6 +228,7 @@ mod tests {
             &["kim", "gim"],
             &["kwang", "gwang"],
             &["bom", "pom"],
+            &["gayk", "gaik"],
         ] {
             for w in group {
                 same(group[0], w);
@@ -188,6 +259,18 @@ mod tests {
         assert_eq!(tokens("KIM, Tong-Myo'ng"), ["kim", "tong", "myong"]);
         assert_eq!(tokens("CH'OE Ch'un-sik"), ["choe", "chun", "sik"]);
         assert_eq!(tokens("CHANG, Myo' ng-ch'o' l"), ["chang", "myong", "chol"]);
+    }
+
+    #[test]
+    fn legal_forms_are_one_token_each_way_they_are_written() {
+        assert_eq!(
+            tokens("Open Joint Stock Company Gazprom"),
+            ["ojsc", "gazprom"]
+        );
+        assert_eq!(tokens("OAO Gazprom"), ["ojsc", "gazprom"]);
+        assert_eq!(tokens("Siemens Aktiengesellschaft"), tokens("SIEMENS AG"));
+        assert_eq!(tokens("CRYSTALORD LIMITED"), ["crystalord", "ltd"]);
+        assert!(is_legal_form("ltd") && !is_legal_form("kim"));
     }
 
     #[test]

@@ -501,11 +501,20 @@ fn aligned(a: &Tokens, b: &Tokens, min: f64) -> (f64, bool) {
             by_sound |= sound;
         }
     }
-    let left = |t: &[String], used: &[bool]| -> f64 {
+    // A legal form left over counts as little as a listed middle name, on
+    // either side: `Siemens` is `Siemens AG`.
+    let left = |t: &[String], used: &[bool], weight: f64| -> f64 {
         t.iter()
             .zip(used)
             .filter(|(_, used)| !**used)
-            .map(|(t, _)| t.len() as f64)
+            .map(|(t, _)| {
+                let w = if crate::names::is_legal_form(t) {
+                    UNMATCHED_WEIGHT
+                } else {
+                    weight
+                };
+                w * t.len() as f64
+            })
             .sum()
     };
     if weight == 0.0 {
@@ -515,7 +524,8 @@ fn aligned(a: &Tokens, b: &Tokens, min: f64) -> (f64, bool) {
     // (`Sneha Kumar` is not the one-word alias `KOUMAL`); a listed part
     // the query lacks, less (a middle name or patronymic left out).
     (
-        matched / (weight + left(&a.plain, &used_a) + UNMATCHED_WEIGHT * left(&b.plain, &used_b)),
+        matched
+            / (weight + left(&a.plain, &used_a, 1.0) + left(&b.plain, &used_b, UNMATCHED_WEIGHT)),
         by_sound,
     )
 }
