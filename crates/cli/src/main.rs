@@ -3,7 +3,6 @@
 
 mod data;
 mod link;
-mod pipeline;
 mod screen;
 
 use clap::{Parser, Subcommand};
@@ -129,7 +128,7 @@ fn main() -> ExitCode {
         } => match load_scoring(scoring.as_deref()) {
             Err(e) => Err(e),
             Ok(_) if !dir.is_dir() => Err(format!("{} is not a directory", dir.display())),
-            Ok(scoring) => match pipeline::scan(
+            Ok(scoring) => match unmask_pipeline::scan(
                 &dir,
                 &out,
                 max_record_bytes,
@@ -138,7 +137,7 @@ fn main() -> ExitCode {
                 &scoring,
             ) {
                 Ok(o) => {
-                    pipeline::print_summary(&o, &out);
+                    unmask_pipeline::print_summary(&o, &out);
                     if o.summary.accepted() == 0 {
                         eprintln!(
                             "error: nothing usable was read from {} (see {}/rejected.jsonl)",
@@ -237,7 +236,7 @@ fn demo(
     if generate_only {
         return Ok(());
     }
-    let o = pipeline::scan(
+    let o = unmask_pipeline::scan(
         &g.workspace,
         out,
         unmask_ingest::DEFAULT_MAX_RECORD_BYTES,
@@ -246,7 +245,7 @@ fn demo(
         scoring,
     )
     .map_err(|e| format!("scan failed: {e}"))?;
-    pipeline::print_summary(&o, out);
+    unmask_pipeline::print_summary(&o, out);
     let truth: unmask_model::truth::Truth = read_json(&g.truth)?;
     println!("\nevaluation against {}:", g.truth.display());
     print!(

@@ -1,4 +1,4 @@
-//! The scan pipeline, stage by stage: ingest → normalise → identity graph
+//! The scan, end to end, stage by stage: ingest → normalise → identity graph
 //! → resolve → detect → score → report. Each stage is its own crate; this
 //! file only wires them and measures them.
 
