@@ -43,6 +43,12 @@ pub fn peak_rss_bytes() -> Option<u64> {
         .map(|kb| kb * 1024)
 }
 
+/// An identifier known to be bad, as a row of the user's lists
+/// (`kind`, `value`, `note`): what a case store adds from confirmed cases.
+pub type KnownBad = (String, String, String);
+
+/// Scans the workspace `dir` into `out` (findings.json, report.html,
+/// rejected.jsonl).
 pub fn scan(
     dir: &Path,
     out: &Path,
@@ -50,6 +56,7 @@ pub fn scan(
     quiet: bool,
     data_dir: &Path,
     scoring: &unmask_score::ScoringFile,
+    known_bad: &[KnownBad],
 ) -> std::io::Result<ScanOutcome> {
     std::fs::create_dir_all(out)?;
     let mut timings = vec![];
@@ -102,7 +109,11 @@ pub fn scan(
     }
     // Detectors that need no actors run on a thread of their own while
     // resolution runs; the rest follow it.
-    let intel = unmask_refdata::Intel::load(data_dir);
+    let mut intel = unmask_refdata::Intel::load(data_dir);
+    let mut unusable = 0;
+    for (kind, value, note) in known_bad {
+        unusable += intel.lists.add(kind, value, note).is_err() as usize;
+    }
     let (actors, mut signals) = std::thread::scope(|s| {
         let unlinked = s.spawn(|| unmask_detect::detect_unlinked(&graph, &intel, &scoring.weights));
         let t = Instant::now();
@@ -136,6 +147,11 @@ pub fn scan(
     timings.push(("score", t.elapsed().as_secs_f64()));
 
     let mut notes = build_notes;
+    if unusable > 0 {
+        notes.push(format!(
+            "{unusable} known-bad identifier(s) could not be read and were not used"
+        ));
+    }
     if !summary.ignored.is_empty() {
         notes.push(format!(
             "{} file(s) not recognised and not read, e.g. {}",

@@ -38,55 +38,62 @@ impl Lists {
         let mut l = Lists::default();
         for (i, row) in r.records().enumerate() {
             let row = row.map_err(|e| format!("{name} row {}: {e}", i + 2))?;
-            let (kind, value, note) = (
+            l.add(
                 row.get(0).unwrap_or(""),
                 row.get(1).unwrap_or(""),
-                row.get(2).unwrap_or("").to_string(),
-            );
-            let bad = |why: &str| format!("{name} row {}: {value:?} {why}", i + 2);
-            let (k, key) = match kind.to_ascii_lowercase().as_str() {
-                "email" => (
-                    BadKind::Email,
-                    email::email(value).ok_or_else(|| bad("is not an e-mail address"))?,
-                ),
-                "phone" => (
-                    BadKind::Phone,
-                    phone::phone(value, None)
-                        .ok_or_else(|| bad("is not a phone number (write it as +E.164)"))?,
-                ),
-                "domain" => (
-                    BadKind::Domain,
-                    value.trim().trim_start_matches('@').to_ascii_lowercase(),
-                ),
-                "ip" => (
-                    BadKind::Ip,
-                    value
-                        .trim()
-                        .parse::<std::net::IpAddr>()
-                        .map_err(|_| bad("is not an IP address"))?
-                        .to_canonical()
-                        .to_string(),
-                ),
-                "wallet" => (
-                    BadKind::Wallet,
-                    format!("crypto:{}", value.trim().to_ascii_lowercase()),
-                ),
-                "allow_ip_range" => {
-                    l.allow_ranges.push(
-                        crate::ip::parse_cidr(value).ok_or_else(|| bad("is not an IP range"))?,
-                    );
-                    continue;
-                }
-                "allow_tool" => {
-                    l.allow_tools.insert(value.trim().to_ascii_lowercase());
-                    continue;
-                }
-                other => return Err(format!("{name} row {}: unknown kind {other:?}", i + 2)),
-            };
-            l.bad.insert((k, key), note);
+                row.get(2).unwrap_or(""),
+            )
+            .map_err(|e| format!("{name} row {}: {e}", i + 2))?;
         }
-        l.allow_ranges.sort_unstable();
         Ok(l)
+    }
+
+    /// Adds one entry as a row of the file would (`kind`, `value`, `note`):
+    /// how a case store feeds its confirmed cases to the next scan.
+    pub fn add(&mut self, kind: &str, value: &str, note: &str) -> Result<(), String> {
+        let bad = |why: &str| format!("{value:?} {why}");
+        let (k, key) = match kind.to_ascii_lowercase().as_str() {
+            "email" => (
+                BadKind::Email,
+                email::email(value).ok_or_else(|| bad("is not an e-mail address"))?,
+            ),
+            "phone" => (
+                BadKind::Phone,
+                phone::phone(value, None)
+                    .ok_or_else(|| bad("is not a phone number (write it as +E.164)"))?,
+            ),
+            "domain" => (
+                BadKind::Domain,
+                value.trim().trim_start_matches('@').to_ascii_lowercase(),
+            ),
+            "ip" => (
+                BadKind::Ip,
+                value
+                    .trim()
+                    .parse::<std::net::IpAddr>()
+                    .map_err(|_| bad("is not an IP address"))?
+                    .to_canonical()
+                    .to_string(),
+            ),
+            "wallet" => (
+                BadKind::Wallet,
+                format!("crypto:{}", value.trim().to_ascii_lowercase()),
+            ),
+            "allow_ip_range" => {
+                let range =
+                    crate::ip::parse_cidr(value).ok_or_else(|| bad("is not an IP range"))?;
+                let at = self.allow_ranges.partition_point(|r| *r < range);
+                self.allow_ranges.insert(at, range);
+                return Ok(());
+            }
+            "allow_tool" => {
+                self.allow_tools.insert(value.trim().to_ascii_lowercase());
+                return Ok(());
+            }
+            other => return Err(format!("unknown kind {other:?}")),
+        };
+        self.bad.insert((k, key), note.to_string());
+        Ok(())
     }
 
     /// The note for a known-bad value (already in the graph's normal form).
