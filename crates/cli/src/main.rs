@@ -82,6 +82,38 @@ enum Command {
     /// Measure the screening on labelled public cases, side by side with
     /// plain Jaro–Winkler (recall@1, score spreads, false hits per 1,000).
     ScreenEval(screen::EvalArgs),
+    /// Serve the API and the analyst UI over a case store.
+    Serve {
+        /// The store: a SQLite file, created on first start.
+        #[arg(long, default_value = "unmask.db")]
+        db: PathBuf,
+        /// Where to listen; loopback unless told otherwise.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        /// Where reference data packs are installed.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// A scoring file (TOML); default: the built-in weights.
+        #[arg(long)]
+        scoring: Option<PathBuf>,
+        /// Delete records older than this many days (checked hourly).
+        #[arg(long)]
+        retention_days: Option<u64>,
+        /// Largest request body, in MiB.
+        #[arg(long, default_value_t = 32)]
+        max_body_mib: usize,
+        /// Most records in one batch.
+        #[arg(long, default_value_t = 50_000)]
+        max_batch: usize,
+        /// Requests per second per token (sustained; bursts of twice that).
+        #[arg(long, default_value_t = 500.0)]
+        rate: f64,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Compare findings with ground truth (AP, precision/recall, grouping,
     /// fairness).
     Eval {
@@ -90,6 +122,20 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a token; it is printed once and stored only as a hash.
+    Create {
+        #[arg(long, value_parser = ["ingest", "analyst", "admin"])]
+        role: String,
+        /// Who or what the token is for (kept in the store and audit log).
+        #[arg(long, default_value = "")]
+        label: String,
+        #[arg(long, default_value = "unmask.db")]
+        db: PathBuf,
     },
 }
 
@@ -159,6 +205,49 @@ fn main() -> ExitCode {
         Command::Link(args) => link::run(args),
         Command::Screen(args) => screen::run(args),
         Command::ScreenEval(args) => screen::eval(args),
+        Command::Serve {
+            db,
+            bind,
+            data_dir,
+            scoring,
+            retention_days,
+            max_body_mib,
+            max_batch,
+            rate,
+        } => load_scoring(scoring.as_deref()).and_then(|scoring| {
+            unmask_serve::run(unmask_serve::Config {
+                db,
+                bind,
+                data_dir: data_dir.unwrap_or_else(unmask_refdata::store::default_data_dir),
+                scoring,
+                limits: unmask_serve::Limits {
+                    body_bytes: max_body_mib << 20,
+                    max_batch,
+                    per_second: rate,
+                    burst: 2.0 * rate,
+                },
+                retention: retention_days.map(|d| std::time::Duration::from_secs(d * 86_400)),
+            })
+        }),
+        Command::Token {
+            action: TokenAction::Create { role, label, db },
+        } => (|| {
+            let store = unmask_serve::store::Store::open(&db)?;
+            let role = unmask_serve::auth::Role::parse(&role).ok_or("unknown role")?;
+            let token = unmask_serve::auth::create(&store, role, &label)?;
+            println!("{token}");
+            eprintln!(
+                "a {} token for {}: shown once, stored as a hash in {}",
+                role.name(),
+                if label.is_empty() {
+                    "(no label)"
+                } else {
+                    &label
+                },
+                db.display()
+            );
+            Ok(())
+        })(),
         Command::Demo {
             size,
             seed,

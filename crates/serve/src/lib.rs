@@ -1,1 +1,356 @@
-//! placeholder
+//! `unmask serve`: the scan as a service, for the people who act on it.
+//!
+//! - [`store`]: the case store (one SQLite file, WAL, versioned schema):
+//!   records as received, tokens (hashed), dispositions, the audit log,
+//!   the latest findings.
+//! - [`engine`]: the store's records through the same pipeline as
+//!   `unmask scan`, with confirmed cases' identifiers as known-bad.
+//! - [`api`]: `/v1` — ingest (single or batched, idempotent by record id,
+//!   per-record errors), findings, actors, personas, dispositions,
+//!   erasure, audit, search; every route needs a token of a role.
+//! - [`ui`]: the analyst's pages, server-rendered HTML from the same
+//!   binary: alert queue, actor page with its graph, disposition form.
+//!
+//! Writes mark the store ahead of the last scan; a background task rescans
+//! when it is, coalescing bursts, and `POST /v1/applications` of one
+//! application waits for a scan that includes it.
+
+pub mod api;
+pub mod auth;
+pub mod engine;
+pub mod openapi;
+pub mod store;
+pub mod ui;
+
+use axum::Router;
+use axum::routing::{get, post};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use unmask_model::findings::{ActorFinding, Findings};
+
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest request body.
+    pub body_bytes: usize,
+    /// Most records in one batch.
+    pub max_batch: usize,
+    /// Requests per second per token, sustained, and the burst allowed.
+    pub per_second: f64,
+    pub burst: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            body_bytes: 32 << 20,
+            max_batch: 50_000,
+            per_second: 500.0,
+            burst: 1000.0,
+        }
+    }
+}
+
+pub struct Config {
+    pub db: PathBuf,
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub scoring: unmask_score::ScoringFile,
+    pub limits: Limits,
+    /// Records older than this are deleted (checked hourly).
+    pub retention: Option<Duration>,
+}
+
+/// A token bucket per token.
+pub struct Limiter {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<i64, (f64, Instant)>>,
+}
+
+impl Limiter {
+    pub fn new(l: &Limits) -> Limiter {
+        Limiter {
+            per_second: l.per_second,
+            burst: l.burst,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn allow(&self, token: i64) -> bool {
+        let mut b = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let (level, at) = b.entry(token).or_insert((self.burst, now));
+        *level = (*level + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
+        *at = now;
+        if *level >= 1.0 {
+            *level -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+pub struct State {
+    pub store: Arc<store::Store>,
+    pub engine: Arc<engine::Engine>,
+    pub limits: Limits,
+    pub limiter: Limiter,
+    /// How many writes the store has seen, and the count the findings
+    /// below were scanned at.
+    written: AtomicU64,
+    scanned: tokio::sync::Mutex<(u64, Option<Arc<Findings>>)>,
+}
+
+impl State {
+    pub fn new(store: Arc<store::Store>, engine: engine::Engine, limits: Limits) -> State {
+        State {
+            store,
+            engine: Arc::new(engine),
+            limiter: Limiter::new(&limits),
+            limits,
+            written: AtomicU64::new(1),
+            scanned: tokio::sync::Mutex::new((0, None)),
+        }
+    }
+
+    /// Notes a write; returns the write's number.
+    pub fn mark_written(&self) -> u64 {
+        self.written.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Notes a write of records (see [`State::mark_written`]).
+    pub fn written(&self) -> u64 {
+        self.mark_written()
+    }
+
+    /// Findings that include every write up to `at`: the current ones, or
+    /// a new scan (one at a time; a scan covers every write before it).
+    pub async fn scanned_after(&self, at: u64) -> Result<Arc<Findings>, String> {
+        let mut s = self.scanned.lock().await;
+        if s.0 >= at
+            && let Some(f) = &s.1
+        {
+            return Ok(f.clone());
+        }
+        let covers = self.written.load(Ordering::SeqCst);
+        let engine = self.engine.clone();
+        let f = tokio::task::spawn_blocking(move || engine.rescan())
+            .await
+            .map_err(|e| format!("scan task: {e}"))??;
+        let f = Arc::new(f);
+        *s = (covers, Some(f.clone()));
+        Ok(f)
+    }
+
+    /// The latest findings, scanning if the store has changed since.
+    pub async fn current(&self) -> Result<Arc<Findings>, String> {
+        self.scanned_after(self.written.load(Ordering::SeqCst))
+            .await
+    }
+}
+
+/// The benign disposition that dismisses this actor, if any: one recorded
+/// for the same personas or a superset of them. A new persona joining
+/// brings it back.
+pub fn dismissed<'a>(
+    ds: &'a [store::Disposition],
+    a: &ActorFinding,
+) -> Option<&'a store::Disposition> {
+    // The latest decision on these personas counts.
+    ds.iter()
+        .rev()
+        .filter(|d| d.subject_kind == "actor" && a.members.iter().all(|m| d.members.contains(m)))
+        .find(|d| d.status != "needs_review")
+        .filter(|d| d.status == "benign")
+}
+
+/// Deletes a persona's personal data; returns how many records went.
+pub fn erase_persona(store: &store::Store, id: &str) -> Result<usize, String> {
+    let mut removed = 0;
+    let mut logins: Vec<String> = vec![];
+    for kind in ["applications", "workers"] {
+        if let Some(body) = store.record(kind, id)? {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&body) {
+                for f in ["login", "email"] {
+                    if let Some(s) = v[f].as_str() {
+                        logins.push(s.trim().to_ascii_lowercase());
+                    }
+                }
+            }
+            removed += store.delete_record(kind, id)? as usize;
+        }
+    }
+    // Payroll rows of the worker, and sign-ins by its login.
+    let mut doomed: Vec<(&str, String)> = vec![];
+    store.each_record("payroll", |rid, _| {
+        if rid.split('|').next() == Some(id) {
+            doomed.push(("payroll", rid.to_string()));
+        }
+        Ok(())
+    })?;
+    if !logins.is_empty() {
+        for kind in ["okta", "auth"] {
+            store.each_record(kind, |rid, body| {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
+                    let who = [
+                        &v["actor"]["alternateId"],
+                        &v["user"]["email_addr"],
+                        &v["user"]["name"],
+                    ]
+                    .iter()
+                    .filter_map(|x| x.as_str())
+                    .any(|s| logins.contains(&s.trim().to_ascii_lowercase()));
+                    if who {
+                        doomed.push((kind, rid.to_string()));
+                    }
+                }
+                Ok(())
+            })?;
+        }
+    }
+    for (kind, rid) in doomed {
+        removed += store.delete_record(kind, &rid)? as usize;
+    }
+    store.forget_in_dispositions(id)?;
+    Ok(removed)
+}
+
+/// Personas whose application or worker record mentions `text` (case
+/// ignored), at most 50.
+pub fn search(state: &State, text: &str) -> Result<Vec<String>, String> {
+    let needle = text.trim().to_lowercase();
+    if needle.len() < 2 {
+        return Ok(vec![]);
+    }
+    let mut hits = vec![];
+    for kind in ["applications", "workers"] {
+        state.store.each_record(kind, |id, body| {
+            if hits.len() < 50
+                && (id.to_lowercase().contains(&needle) || body.to_lowercase().contains(&needle))
+            {
+                hits.push(id.to_string());
+            }
+            Ok(())
+        })?;
+    }
+    // Assets name their worker.
+    state.store.each_record("assets", |_, body| {
+        if hits.len() < 50
+            && body.to_lowercase().contains(&needle)
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(body)
+            && let Some(w) = v["assigned_to"].as_str()
+            && !hits.iter().any(|h| h == w)
+        {
+            hits.push(w.to_string());
+        }
+        Ok(())
+    })?;
+    Ok(hits)
+}
+
+pub fn router(state: Arc<State>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/openapi.json", get(api::openapi))
+        .route("/v1/findings", get(api::findings))
+        .route("/v1/actors", get(api::actors))
+        .route("/v1/actors/{id}", get(api::actor))
+        .route("/v1/personas/{id}", get(api::persona).delete(api::erase))
+        .route("/v1/dispositions", post(api::dispositions))
+        .route("/v1/audit", get(api::audit))
+        .route("/v1/search", get(api::search))
+        .route("/v1/{kind}", post(api::ingest))
+        .merge(ui::routes())
+        .route("/", get(|| async { axum::response::Redirect::to("/ui") }))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.limits.body_bytes,
+        ))
+        .with_state(state)
+}
+
+/// Builds the state for a store and starts the background work (rescans
+/// after writes, retention).
+pub fn start(config: &Config) -> Result<Arc<State>, String> {
+    let store = Arc::new(store::Store::open(&config.db)?);
+    let engine = engine::Engine {
+        store: store.clone(),
+        data_dir: config.data_dir.clone(),
+        scoring: config.scoring.clone(),
+    };
+    Ok(Arc::new(State::new(store, engine, config.limits.clone())))
+}
+
+/// Runs the service until interrupted.
+pub async fn serve(config: Config) -> Result<(), String> {
+    let state = start(&config)?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    eprintln!(
+        "unmask serve: listening on http://{addr} (store {})",
+        config.db.display()
+    );
+    if !addr.ip().is_loopback() {
+        eprintln!("note: listening beyond this machine without TLS; put it behind a TLS proxy");
+    }
+    spawn_background(state.clone(), config.retention);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Rescans after writes (every 2 s at most) and applies retention hourly.
+pub fn spawn_background(state: Arc<State>, retention: Option<Duration>) {
+    let s = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            if let Err(e) = s.current().await {
+                eprintln!("unmask serve: scan failed: {e}");
+            }
+        }
+    });
+    if let Some(keep) = retention {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                let cutoff = std::time::SystemTime::now()
+                    .checked_sub(keep)
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_millis() as i64);
+                match state.store.expire_records(cutoff) {
+                    Ok(gone) if !gone.is_empty() => {
+                        let _ = state.store.audit(
+                            None,
+                            "retention",
+                            &format!("{} record(s) past retention deleted", gone.len()),
+                        );
+                        state.mark_written();
+                    }
+                    Ok(_) => {}
+                    Err(e) => eprintln!("unmask serve: retention failed: {e}"),
+                }
+            }
+        });
+    }
+}
+
+/// [`serve`] on a runtime of its own, for the command line.
+pub fn run(config: Config) -> Result<(), String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?
+        .block_on(serve(config))
+}

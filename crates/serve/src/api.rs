@@ -1,0 +1,477 @@
+//! The HTTP API under `/v1`, its token check, limits and audit.
+
+use crate::State;
+use crate::auth::{Caller, Role};
+use crate::engine::Kind;
+use crate::store::Disposition;
+use axum::Json;
+use axum::extract::{Path, Query, State as St};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use unmask_model::findings::{ActorFinding, Findings};
+
+/// An error as the API answers it: a status and a JSON body saying why.
+pub struct ApiError(pub StatusCode, pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({"error": self.1}))).into_response()
+    }
+}
+
+impl From<String> for ApiError {
+    fn from(e: String) -> ApiError {
+        ApiError(StatusCode::INTERNAL_SERVER_ERROR, e)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The token from `Authorization: Bearer …`, or the UI's cookie.
+fn token_of(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers.get("authorization").and_then(|v| v.to_str().ok())
+        && let Some(t) = v.strip_prefix("Bearer ")
+    {
+        return Some(t.trim().to_string());
+    }
+    headers
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix("unmask_token=").map(str::to_string))
+}
+
+/// Checks the caller's token, role and rate.
+pub fn authorise(state: &State, headers: &HeaderMap, need: Role) -> ApiResult<Caller> {
+    let Some(token) = token_of(headers) else {
+        return Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "a token is required (Authorization: Bearer …)".into(),
+        ));
+    };
+    let Some((token_id, role)) = state.store.token(&crate::auth::hash(&token))? else {
+        return Err(ApiError(StatusCode::UNAUTHORIZED, "unknown token".into()));
+    };
+    let role = Role::parse(&role).unwrap_or(Role::Ingest);
+    if role < need {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            format!(
+                "this needs the {} role; the token has {}",
+                need.name(),
+                role.name()
+            ),
+        ));
+    }
+    if !state.limiter.allow(token_id) {
+        return Err(ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate limit: slow down".into(),
+        ));
+    }
+    Ok(Caller { token_id, role })
+}
+
+/// `POST /v1/{kind}`: one record or an array of them. Each is checked on
+/// its own; accepted ones are stored (replacing one of the same id), and
+/// the answer says per record what happened. A single application is
+/// scored before the answer: its risk, level, actor and signals come back.
+pub async fn ingest(
+    St(state): St<Arc<State>>,
+    Path(kind): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let caller = authorise(&state, &headers, Role::Ingest)?;
+    let Some(kind) = Kind::parse(&kind) else {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no record kind {kind:?}"),
+        ));
+    };
+    let parsed: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not JSON: {e}"),
+        )
+    })?;
+    let single = !parsed.is_array();
+    let records: Vec<Value> = match parsed {
+        Value::Array(a) => a,
+        v => vec![v],
+    };
+    if records.len() > state.limits.max_batch {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "{} records in one batch; at most {}",
+                records.len(),
+                state.limits.max_batch
+            ),
+        ));
+    }
+    let mut results = Vec::with_capacity(records.len());
+    let mut accepted: Vec<(String, String)> = vec![];
+    for (i, r) in records.iter().enumerate() {
+        match kind.identify(r) {
+            Ok(id) => {
+                results.push(json!({"index": i, "id": id, "status": "accepted"}));
+                accepted.push((id, r.to_string()));
+            }
+            Err(e) => results.push(json!({"index": i, "status": "rejected", "error": e})),
+        }
+    }
+    let store = state.store.clone();
+    let kind_name = kind.name();
+    let to_store = accepted.clone();
+    let new = tokio::task::spawn_blocking(move || store.put_records(kind_name, &to_store))
+        .await
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+    let written = state.written();
+    state.store.audit(
+        Some(caller.token_id),
+        "ingest",
+        &format!("{} {kind_name} record(s), {new} new", accepted.len()),
+    )?;
+    let mut answer = json!({
+        "accepted": accepted.len(),
+        "rejected": records.len() - accepted.len(),
+        "new": new,
+        "results": results,
+    });
+    if single && kind == Kind::Applications && accepted.len() == 1 {
+        let findings = state.scanned_after(written).await?;
+        let id = &accepted[0].0;
+        if let Some(p) = findings.personas.iter().find(|p| &p.id == id) {
+            answer["application"] = json!({
+                "id": p.id, "risk": p.risk, "level": p.level, "actor": p.actor, "signals": p.signals,
+            });
+        }
+    }
+    let status = if accepted.is_empty() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(answer)).into_response())
+}
+
+/// `GET /v1/findings`: the contract's findings.json of the latest scan.
+pub async fn findings(St(state): St<Arc<State>>, headers: HeaderMap) -> ApiResult<Response> {
+    let caller = authorise(&state, &headers, Role::Analyst)?;
+    let f = state.current().await?;
+    state
+        .store
+        .audit(Some(caller.token_id), "read", "findings export")?;
+    Ok(Json(f.as_ref().clone()).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    level: Option<String>,
+    limit: Option<usize>,
+    /// Include actors dismissed as benign (default: not).
+    all: Option<bool>,
+}
+
+/// `GET /v1/actors`: actors by risk, highest first.
+pub async fn actors(
+    St(state): St<Arc<State>>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Response> {
+    authorise(&state, &headers, Role::Analyst)?;
+    let f = state.current().await?;
+    let dispositions = state.store.dispositions()?;
+    let mut by_risk: Vec<&ActorFinding> = f.actors.iter().collect();
+    by_risk.sort_by(|a, b| b.risk.total_cmp(&a.risk).then(a.id.cmp(&b.id)));
+    let mut list: Vec<Value> = by_risk
+        .into_iter()
+        .filter(|a| {
+            q.level
+                .as_deref()
+                .filter(|l| *l != "any")
+                .is_none_or(|l| a.level.map_or("low", level_name) == l)
+        })
+        .filter(|a| q.all.unwrap_or(false) || crate::dismissed(&dispositions, a).is_none())
+        .map(|a| json!({"id": a.id, "risk": a.risk, "level": a.level, "members": a.members, "names": a.names}))
+        .collect();
+    list.truncate(q.limit.unwrap_or(100));
+    Ok(Json(json!({"actors": list})).into_response())
+}
+
+pub fn level_name(l: unmask_model::findings::Level) -> &'static str {
+    match l {
+        unmask_model::findings::Level::Low => "low",
+        unmask_model::findings::Level::Medium => "medium",
+        unmask_model::findings::Level::High => "high",
+    }
+}
+
+/// `GET /v1/actors/{id}`: the actor, its personas' findings, its
+/// dispositions. Reading it is audited.
+pub async fn actor(
+    St(state): St<Arc<State>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let caller = authorise(&state, &headers, Role::Analyst)?;
+    let f = state.current().await?;
+    let Some(a) = f.actors.iter().find(|a| a.id == id) else {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no actor {id}")));
+    };
+    state
+        .store
+        .audit(Some(caller.token_id), "read", &format!("actor {id}"))?;
+    let personas: Vec<&unmask_model::findings::PersonaFinding> = f
+        .personas
+        .iter()
+        .filter(|p| a.members.contains(&p.id))
+        .collect();
+    let dispositions: Vec<Value> = state
+        .store
+        .dispositions()?
+        .iter()
+        .filter(|d| {
+            d.subject_kind == "actor" && (d.subject == id || same_members(&d.members, &a.members))
+        })
+        .map(disposition_json)
+        .collect();
+    Ok(
+        Json(json!({"actor": a, "personas": personas, "dispositions": dispositions}))
+            .into_response(),
+    )
+}
+
+fn same_members(a: &[String], b: &[String]) -> bool {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort();
+    b.sort();
+    a == b
+}
+
+fn disposition_json(d: &Disposition) -> Value {
+    json!({"subject_kind": d.subject_kind, "subject": d.subject, "members": d.members,
+           "status": d.status, "note": d.note, "by_token": d.token_id, "at": d.at})
+}
+
+/// `GET /v1/personas/{id}`: the persona's finding, its records as
+/// received, its dispositions. Audited.
+pub async fn persona(
+    St(state): St<Arc<State>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let caller = authorise(&state, &headers, Role::Analyst)?;
+    let f = state.current().await?;
+    let finding = f.personas.iter().find(|p| p.id == id);
+    let mut records = serde_json::Map::new();
+    for kind in ["applications", "workers"] {
+        if let Some(body) = state.store.record(kind, &id)? {
+            records.insert(
+                kind.into(),
+                serde_json::from_str(&body).unwrap_or(Value::Null),
+            );
+        }
+    }
+    if finding.is_none() && records.is_empty() {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no persona {id}")));
+    }
+    state
+        .store
+        .audit(Some(caller.token_id), "read", &format!("persona {id}"))?;
+    let dispositions: Vec<Value> = state
+        .store
+        .dispositions()?
+        .iter()
+        .filter(|d| d.subject == id || d.members.contains(&id))
+        .map(disposition_json)
+        .collect();
+    Ok(
+        Json(json!({"persona": finding, "records": records, "dispositions": dispositions}))
+            .into_response(),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct NewDisposition {
+    pub subject_kind: String,
+    pub subject: String,
+    pub status: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+pub const STATUSES: [&str; 3] = ["confirmed_fraud", "benign", "needs_review"];
+
+/// Records a disposition; for an actor, with its members as they are now,
+/// so that a benign actor stays dismissed until someone new joins it.
+pub async fn record_disposition(
+    state: &Arc<State>,
+    caller: Caller,
+    d: NewDisposition,
+) -> ApiResult<Value> {
+    if !STATUSES.contains(&d.status.as_str()) {
+        return Err(ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("status must be one of {}", STATUSES.join(", ")),
+        ));
+    }
+    let f = state.current().await?;
+    let members = match d.subject_kind.as_str() {
+        "actor" => match f.actors.iter().find(|a| a.id == d.subject) {
+            Some(a) => a.members.clone(),
+            None => {
+                return Err(ApiError(
+                    StatusCode::NOT_FOUND,
+                    format!("no actor {}", d.subject),
+                ));
+            }
+        },
+        "persona" => {
+            if !f.personas.iter().any(|p| p.id == d.subject) {
+                return Err(ApiError(
+                    StatusCode::NOT_FOUND,
+                    format!("no persona {}", d.subject),
+                ));
+            }
+            vec![]
+        }
+        other => {
+            return Err(ApiError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("subject_kind {other:?}: actor or persona"),
+            ));
+        }
+    };
+    let rec = Disposition {
+        subject_kind: d.subject_kind,
+        subject: d.subject,
+        members,
+        status: d.status,
+        note: d.note.chars().take(4000).collect(),
+        token_id: caller.token_id,
+        at: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |t| t.as_millis() as i64),
+    };
+    state.store.add_disposition(&rec)?;
+    state.store.audit(
+        Some(caller.token_id),
+        "disposition",
+        &format!("{} {}: {}", rec.subject_kind, rec.subject, rec.status),
+    )?;
+    if rec.status == "confirmed_fraud" {
+        // Its identifiers are known-bad from the next scan on.
+        state.mark_written();
+    }
+    Ok(disposition_json(&rec))
+}
+
+/// `POST /v1/dispositions`.
+pub async fn dispositions(
+    St(state): St<Arc<State>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    // The token first: a caller without the role learns nothing of the body.
+    let caller = authorise(&state, &headers, Role::Analyst)?;
+    let d: NewDisposition = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("not a disposition: {e}"),
+        )
+    })?;
+    let v = record_disposition(&state, caller, d).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// `DELETE /v1/personas/{id}`: the right to erasure. The persona's
+/// records, its payroll rows, the sign-ins of its login and its place in
+/// dispositions go; the audit log keeps only that it happened.
+pub async fn erase(
+    St(state): St<Arc<State>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let caller = authorise(&state, &headers, Role::Admin)?;
+    let store = state.store.clone();
+    let pid = id.clone();
+    let removed = tokio::task::spawn_blocking(move || crate::erase_persona(&store, &pid))
+        .await
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+    if removed == 0 {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no records of persona {id}"),
+        ));
+    }
+    state.store.audit(
+        Some(caller.token_id),
+        "erase",
+        &format!("a persona ({removed} records)"),
+    )?;
+    state.mark_written();
+    Ok(Json(json!({"erased": removed})).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    limit: Option<i64>,
+}
+
+/// `GET /v1/audit`: who read or changed what, newest first.
+pub async fn audit(
+    St(state): St<Arc<State>>,
+    headers: HeaderMap,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Response> {
+    authorise(&state, &headers, Role::Admin)?;
+    let log: Vec<Value> = state
+        .store
+        .audit_log(None, q.limit.unwrap_or(200).clamp(1, 10_000))?
+        .into_iter()
+        .map(|e| json!({"at": e.at, "token": e.token_id, "action": e.action, "subject": e.subject}))
+        .collect();
+    Ok(Json(json!({"audit": log})).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    pub q: String,
+}
+
+/// `GET /v1/search?q=`: personas whose records mention the text (a name,
+/// e-mail, phone, IP, asset), by id.
+pub async fn search(
+    St(state): St<Arc<State>>,
+    headers: HeaderMap,
+    Query(q): Query<SearchQuery>,
+) -> ApiResult<Response> {
+    let caller = authorise(&state, &headers, Role::Analyst)?;
+    let hits = crate::search(&state, &q.q)?;
+    state.store.audit(
+        Some(caller.token_id),
+        "search",
+        &format!("{} result(s)", hits.len()),
+    )?;
+    Ok(Json(json!({"personas": hits})).into_response())
+}
+
+/// `GET /openapi.json`.
+pub async fn openapi(St(state): St<Arc<State>>, headers: HeaderMap) -> ApiResult<Response> {
+    authorise(&state, &headers, Role::Ingest)?;
+    Ok(Json(crate::openapi::document()).into_response())
+}
+
+pub fn findings_persona<'a>(
+    f: &'a Findings,
+    id: &str,
+) -> Option<&'a unmask_model::findings::PersonaFinding> {
+    f.personas.iter().find(|p| p.id == id)
+}
