@@ -354,3 +354,27 @@ pub fn run(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot start the runtime: {e}"))?
         .block_on(serve(config))
 }
+
+/// The PostgreSQL database the tests use, when there is one
+/// (`UNMASK_TEST_POSTGRES`, a `postgres://` URL; `.ci/run` starts a server
+/// on loopback and sets it). Each call gives a fresh database.
+#[doc(hidden)]
+pub fn test_postgres_url() -> Option<String> {
+    let base = std::env::var("UNMASK_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = format!(
+        "unmask_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut admin = postgres::Client::connect(&base, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("UNMASK_TEST_POSTGRES is set but cannot connect: {e}"));
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap_or_else(|e| panic!("cannot create a test database: {e}"));
+    // The same server and user, the new database.
+    let (head, _) = base.rsplit_once('/').unwrap_or((&base, ""));
+    Some(format!("{head}/{name}"))
+}

@@ -48,6 +48,14 @@ fn start(db: &Path, limits: Limits) -> Server {
     }
 }
 
+/// The stores every test runs on: a SQLite file, and PostgreSQL when
+/// `UNMASK_TEST_POSTGRES` names a server (`.ci/run` starts one).
+fn dbs(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![dir.join("u.db")];
+    out.extend(unmask_serve::test_postgres_url().map(std::path::PathBuf::from));
+    out
+}
+
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -112,103 +120,107 @@ fn app(id: &str, name: &str, email: &str) -> Value {
 #[test]
 fn every_route_needs_a_token_and_roles_limit_what_each_may_do() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(&dir.path().join("u.db"), Limits::default());
-    let (ingest, analyst, admin) = (
-        s.token(Role::Ingest),
-        s.token(Role::Analyst),
-        s.token(Role::Admin),
-    );
-    assert_eq!(s.get("", "/v1/findings").0, 401);
-    assert_eq!(s.get("um_nonsense", "/v1/findings").0, 401);
-    assert_eq!(s.get(&ingest, "/v1/findings").0, 403);
-    assert_eq!(s.get(&analyst, "/v1/findings").0, 200);
-    assert_eq!(s.get(&analyst, "/v1/audit").0, 403);
-    let (code, doc) = s.get(&ingest, "/openapi.json");
-    assert_eq!(code, 200);
-    assert_eq!(doc["openapi"], "3.1.0");
-    assert!(doc["paths"]["/v1/dispositions"]["post"].is_object());
-    s.send(
-        "POST",
-        &ingest,
-        "/v1/applications",
-        &app("a1", "Daniel Moreau", "dm@example.org"),
-    );
-    assert_eq!(s.get(&analyst, "/v1/personas/a1").0, 200);
-    let (code, log) = s.get(&admin, "/v1/audit");
-    assert_eq!(code, 200);
-    let actions: Vec<&str> = log["audit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["subject"].as_str().unwrap())
-        .collect();
-    assert!(
-        actions.contains(&"persona a1"),
-        "reading a persona is audited: {actions:?}"
-    );
+    for db in dbs(dir.path()) {
+        let s = start(&db, Limits::default());
+        let (ingest, analyst, admin) = (
+            s.token(Role::Ingest),
+            s.token(Role::Analyst),
+            s.token(Role::Admin),
+        );
+        assert_eq!(s.get("", "/v1/findings").0, 401);
+        assert_eq!(s.get("um_nonsense", "/v1/findings").0, 401);
+        assert_eq!(s.get(&ingest, "/v1/findings").0, 403);
+        assert_eq!(s.get(&analyst, "/v1/findings").0, 200);
+        assert_eq!(s.get(&analyst, "/v1/audit").0, 403);
+        let (code, doc) = s.get(&ingest, "/openapi.json");
+        assert_eq!(code, 200);
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert!(doc["paths"]["/v1/dispositions"]["post"].is_object());
+        s.send(
+            "POST",
+            &ingest,
+            "/v1/applications",
+            &app("a1", "Daniel Moreau", "dm@example.org"),
+        );
+        assert_eq!(s.get(&analyst, "/v1/personas/a1").0, 200);
+        let (code, log) = s.get(&admin, "/v1/audit");
+        assert_eq!(code, 200);
+        let actions: Vec<&str> = log["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["subject"].as_str().unwrap())
+            .collect();
+        assert!(
+            actions.contains(&"persona a1"),
+            "reading a persona is audited: {actions:?}"
+        );
+    }
 }
 
 #[test]
 fn ingest_is_idempotent_with_an_answer_per_record_and_one_application_is_scored_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(&dir.path().join("u.db"), Limits::default());
-    let t = s.token(Role::Ingest);
-    let batch = json!([app("a1", "Ann Lee", "ann@example.org"), {"application_id": "a2"}, app("a3", "Sam Ortiz", "sam@example.org"), 7]);
-    let (code, r) = s.send("POST", &t, "/v1/applications", &batch);
-    assert_eq!(code, 200);
-    assert_eq!(
-        (
-            r["accepted"].as_u64(),
-            r["rejected"].as_u64(),
-            r["new"].as_u64()
-        ),
-        (Some(2), Some(2), Some(2))
-    );
-    assert_eq!(r["results"][1]["status"], "rejected");
-    assert!(
-        r["results"][1]["error"]
-            .as_str()
-            .unwrap()
-            .contains("submitted_at"),
-        "{r}"
-    );
-    assert_eq!(r["results"][3]["index"], 3);
-    let (_, again) = s.send(
-        "POST",
-        &t,
-        "/v1/applications",
-        &json!([app("a1", "Ann Lee", "ann@example.org")]),
-    );
-    assert_eq!(
-        again["new"], 0,
-        "the same id again replaces, it does not add"
-    );
-    // Another persona with a1's e-mail: scored before the answer, linked.
-    let (code, one) = s.send(
-        "POST",
-        &t,
-        "/v1/applications",
-        &app("a4", "Anna Li", "ann@example.org"),
-    );
-    assert_eq!(code, 200);
-    let a = &one["application"];
-    assert_eq!(a["id"], "a4");
-    assert!(
-        a["risk"].as_f64().unwrap() > 0.0 && a["level"].is_string() && a["actor"].is_string(),
-        "{one}"
-    );
-    assert!(
-        a["signals"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s["evidence"].as_str().unwrap().contains("a1")),
-        "the shared e-mail is evidence citing a1: {one}"
-    );
-    let (code, bad) = s.send("POST", &t, "/v1/workers", &json!({"full_name": "no id"}));
-    assert_eq!(code, 422);
-    assert_eq!(bad["accepted"], 0);
-    assert_eq!(s.send("POST", &t, "/v1/nonsense", &json!({})).0, 404);
+    for db in dbs(dir.path()) {
+        let s = start(&db, Limits::default());
+        let t = s.token(Role::Ingest);
+        let batch = json!([app("a1", "Ann Lee", "ann@example.org"), {"application_id": "a2"}, app("a3", "Sam Ortiz", "sam@example.org"), 7]);
+        let (code, r) = s.send("POST", &t, "/v1/applications", &batch);
+        assert_eq!(code, 200);
+        assert_eq!(
+            (
+                r["accepted"].as_u64(),
+                r["rejected"].as_u64(),
+                r["new"].as_u64()
+            ),
+            (Some(2), Some(2), Some(2))
+        );
+        assert_eq!(r["results"][1]["status"], "rejected");
+        assert!(
+            r["results"][1]["error"]
+                .as_str()
+                .unwrap()
+                .contains("submitted_at"),
+            "{r}"
+        );
+        assert_eq!(r["results"][3]["index"], 3);
+        let (_, again) = s.send(
+            "POST",
+            &t,
+            "/v1/applications",
+            &json!([app("a1", "Ann Lee", "ann@example.org")]),
+        );
+        assert_eq!(
+            again["new"], 0,
+            "the same id again replaces, it does not add"
+        );
+        // Another persona with a1's e-mail: scored before the answer, linked.
+        let (code, one) = s.send(
+            "POST",
+            &t,
+            "/v1/applications",
+            &app("a4", "Anna Li", "ann@example.org"),
+        );
+        assert_eq!(code, 200);
+        let a = &one["application"];
+        assert_eq!(a["id"], "a4");
+        assert!(
+            a["risk"].as_f64().unwrap() > 0.0 && a["level"].is_string() && a["actor"].is_string(),
+            "{one}"
+        );
+        assert!(
+            a["signals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["evidence"].as_str().unwrap().contains("a1")),
+            "the shared e-mail is evidence citing a1: {one}"
+        );
+        let (code, bad) = s.send("POST", &t, "/v1/workers", &json!({"full_name": "no id"}));
+        assert_eq!(code, 422);
+        assert_eq!(bad["accepted"], 0);
+        assert_eq!(s.send("POST", &t, "/v1/nonsense", &json!({})).0, 404);
+    }
 }
 
 /// The demo world's records, posted through the API, give the findings
@@ -216,364 +228,373 @@ fn ingest_is_idempotent_with_an_answer_per_record_and_one_application_is_scored_
 #[test]
 fn the_service_and_the_batch_scan_give_the_same_findings() {
     let dir = tempfile::tempdir().unwrap();
-    let g = unmask_demo::generate(
-        &dir.path().join("demo"),
-        &unmask_demo::Options {
-            size: 600,
-            seed: 11,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    // The JSON Lines inputs (the demo writes workers as CSV, left out of both).
-    let files = [
-        "applications.jsonl",
-        "assets.jsonl",
-        "payroll.jsonl",
-        "auth.jsonl",
-        "okta.jsonl",
-    ];
-    let kinds = ["applications", "assets", "payroll", "auth", "okta"];
-    let batch_ws = dir.path().join("batch");
-    std::fs::create_dir_all(&batch_ws).unwrap();
-    let s = start(&dir.path().join("u.db"), Limits::default());
-    let t = s.token(Role::Admin);
-    for (file, kind) in files.iter().zip(kinds) {
-        let text = std::fs::read_to_string(g.workspace.join(file)).unwrap();
-        std::fs::write(batch_ws.join(file), &text).unwrap();
-        let records: Vec<Value> = text
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
-        for chunk in records.chunks(5000) {
-            let (code, _) = s.send(
-                "POST",
-                &t,
-                &format!("/v1/{kind}"),
-                &Value::Array(chunk.to_vec()),
-            );
-            assert_eq!(code, 200, "{kind}");
+    for db in dbs(dir.path()) {
+        let g = unmask_demo::generate(
+            &dir.path().join("demo"),
+            &unmask_demo::Options {
+                size: 600,
+                seed: 11,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        // The JSON Lines inputs (the demo writes workers as CSV, left out of both).
+        let files = [
+            "applications.jsonl",
+            "assets.jsonl",
+            "payroll.jsonl",
+            "auth.jsonl",
+            "okta.jsonl",
+        ];
+        let kinds = ["applications", "assets", "payroll", "auth", "okta"];
+        let batch_ws = dir.path().join("batch");
+        std::fs::create_dir_all(&batch_ws).unwrap();
+        let s = start(&db, Limits::default());
+        let t = s.token(Role::Admin);
+        for (file, kind) in files.iter().zip(kinds) {
+            let text = std::fs::read_to_string(g.workspace.join(file)).unwrap();
+            std::fs::write(batch_ws.join(file), &text).unwrap();
+            let records: Vec<Value> = text
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect();
+            for chunk in records.chunks(5000) {
+                let (code, _) = s.send(
+                    "POST",
+                    &t,
+                    &format!("/v1/{kind}"),
+                    &Value::Array(chunk.to_vec()),
+                );
+                assert_eq!(code, 200, "{kind}");
+            }
         }
+        let (code, served) = s.get(&t, "/v1/findings");
+        assert_eq!(code, 200);
+        let out = dir.path().join("out");
+        let o = unmask_pipeline::scan(
+            &batch_ws,
+            &out,
+            unmask_ingest::DEFAULT_MAX_RECORD_BYTES,
+            true,
+            &dir.path().join("no-data"),
+            &unmask_score::ScoringFile::default(),
+            &[],
+        )
+        .unwrap();
+        let batch = serde_json::to_value(&o.findings).unwrap();
+        let personas = |f: &Value| -> Vec<(String, String, String)> {
+            let mut v: Vec<_> = f["personas"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    (
+                        p["id"].to_string(),
+                        p["risk"].to_string(),
+                        p["level"].to_string(),
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let actors = |f: &Value| -> Vec<Vec<String>> {
+            let mut v: Vec<Vec<String>> = f["actors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    let mut m: Vec<String> = a["members"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|x| x.to_string())
+                        .collect();
+                    m.sort();
+                    m
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert!(personas(&batch).len() > 500);
+        assert_eq!(personas(&served), personas(&batch));
+        assert_eq!(actors(&served), actors(&batch));
+        assert!(
+            served["personas"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["level"] == "high")
+        );
     }
-    let (code, served) = s.get(&t, "/v1/findings");
-    assert_eq!(code, 200);
-    let out = dir.path().join("out");
-    let o = unmask_pipeline::scan(
-        &batch_ws,
-        &out,
-        unmask_ingest::DEFAULT_MAX_RECORD_BYTES,
-        true,
-        &dir.path().join("no-data"),
-        &unmask_score::ScoringFile::default(),
-        &[],
-    )
-    .unwrap();
-    let batch = serde_json::to_value(&o.findings).unwrap();
-    let personas = |f: &Value| -> Vec<(String, String, String)> {
-        let mut v: Vec<_> = f["personas"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| {
-                (
-                    p["id"].to_string(),
-                    p["risk"].to_string(),
-                    p["level"].to_string(),
-                )
-            })
-            .collect();
-        v.sort();
-        v
-    };
-    let actors = |f: &Value| -> Vec<Vec<String>> {
-        let mut v: Vec<Vec<String>> = f["actors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| {
-                let mut m: Vec<String> = a["members"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|x| x.to_string())
-                    .collect();
-                m.sort();
-                m
-            })
-            .collect();
-        v.sort();
-        v
-    };
-    assert!(personas(&batch).len() > 500);
-    assert_eq!(personas(&served), personas(&batch));
-    assert_eq!(actors(&served), actors(&batch));
-    assert!(
-        served["personas"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p["level"] == "high")
-    );
 }
 
 #[test]
 fn dispositions_persist_feed_the_next_scan_and_a_benign_actor_stays_dismissed() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("u.db");
-    let (analyst, ingest);
-    let (fraud_actor, benign_actor);
-    {
-        let s = start(&db, Limits::default());
-        analyst = s.token(Role::Analyst);
-        ingest = s.token(Role::Ingest);
-        for (id, name, email) in [
-            ("a1", "Ann Lee", "shared@example.org"),
-            ("a2", "Anna Li", "shared@example.org"),
-            ("b1", "Jo Park", "family@example.org"),
-            ("b2", "Jin Park", "family@example.org"),
-        ] {
-            s.send("POST", &ingest, "/v1/applications", &app(id, name, email));
-        }
-        let (_, f) = s.get(&analyst, "/v1/findings");
-        let actor_of = |p: &str| {
-            f["personas"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|x| x["id"] == p)
-                .unwrap()["actor"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        };
-        fraud_actor = actor_of("a1");
-        benign_actor = actor_of("b1");
-        assert_eq!(actor_of("a2"), fraud_actor);
-        let (code, _) = s.send(
-            "POST",
-            &analyst,
-            "/v1/dispositions",
-            &json!({"subject_kind": "actor", "subject": fraud_actor, "status": "confirmed_fraud", "note": "same operator"}),
-        );
-        assert_eq!(code, 201);
-        let (code, _) = s.send(
-            "POST",
-            &analyst,
-            "/v1/dispositions",
-            &json!({"subject_kind": "actor", "subject": benign_actor, "status": "benign", "note": "siblings"}),
-        );
-        assert_eq!(code, 201);
-        assert_eq!(
-            s.send(
+    for db in dbs(dir.path()) {
+        let (analyst, ingest);
+        let (fraud_actor, benign_actor);
+        {
+            let s = start(&db, Limits::default());
+            analyst = s.token(Role::Analyst);
+            ingest = s.token(Role::Ingest);
+            for (id, name, email) in [
+                ("a1", "Ann Lee", "shared@example.org"),
+                ("a2", "Anna Li", "shared@example.org"),
+                ("b1", "Jo Park", "family@example.org"),
+                ("b2", "Jin Park", "family@example.org"),
+            ] {
+                s.send("POST", &ingest, "/v1/applications", &app(id, name, email));
+            }
+            let (_, f) = s.get(&analyst, "/v1/findings");
+            let actor_of = |p: &str| {
+                f["personas"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|x| x["id"] == p)
+                    .unwrap()["actor"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            };
+            fraud_actor = actor_of("a1");
+            benign_actor = actor_of("b1");
+            assert_eq!(actor_of("a2"), fraud_actor);
+            let (code, _) = s.send(
                 "POST",
                 &analyst,
                 "/v1/dispositions",
-                &json!({"subject_kind": "actor", "subject": "x", "status": "maybe"})
-            )
-            .0,
-            422
-        );
-        assert_eq!(
-            s.send("POST", &ingest, "/v1/dispositions", &json!({})).0,
-            403
-        );
-    }
-    // A restart: the same store, a new process state.
-    let s = start(&db, Limits::default());
-    let (_, a) = s.get(&analyst, &format!("/v1/actors/{fraud_actor}"));
-    assert_eq!(a["dispositions"][0]["status"], "confirmed_fraud", "{a}");
-    assert_eq!(a["dispositions"][0]["note"], "same operator");
-    let (_, list) = s.get(&analyst, "/v1/actors?level=any");
-    let listed: Vec<&str> = list["actors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap())
-        .collect();
-    assert!(
-        !listed.contains(&benign_actor.as_str()),
-        "a benign actor is not raised again: {listed:?}"
-    );
-    assert!(listed.contains(&fraud_actor.as_str()), "{listed:?}");
-    let (_, all) = s.get(&analyst, "/v1/actors?level=any&all=true");
-    assert!(
-        all["actors"]
+                &json!({"subject_kind": "actor", "subject": fraud_actor, "status": "confirmed_fraud", "note": "same operator"}),
+            );
+            assert_eq!(code, 201);
+            let (code, _) = s.send(
+                "POST",
+                &analyst,
+                "/v1/dispositions",
+                &json!({"subject_kind": "actor", "subject": benign_actor, "status": "benign", "note": "siblings"}),
+            );
+            assert_eq!(code, 201);
+            assert_eq!(
+                s.send(
+                    "POST",
+                    &analyst,
+                    "/v1/dispositions",
+                    &json!({"subject_kind": "actor", "subject": "x", "status": "maybe"})
+                )
+                .0,
+                422
+            );
+            assert_eq!(
+                s.send("POST", &ingest, "/v1/dispositions", &json!({})).0,
+                403
+            );
+        }
+        // A restart: the same store, a new process state.
+        let s = start(&db, Limits::default());
+        let (_, a) = s.get(&analyst, &format!("/v1/actors/{fraud_actor}"));
+        assert_eq!(a["dispositions"][0]["status"], "confirmed_fraud", "{a}");
+        assert_eq!(a["dispositions"][0]["note"], "same operator");
+        let (_, list) = s.get(&analyst, "/v1/actors?level=any");
+        let listed: Vec<&str> = list["actors"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|a| a["id"] == benign_actor.as_str())
-    );
-    // The confirmed actor's e-mail is known-bad now: a newcomer using it says so.
-    let (_, one) = s.send(
-        "POST",
-        &ingest,
-        "/v1/applications",
-        &app("c1", "Carl Berg", "shared@example.org"),
-    );
-    let signals = one["application"]["signals"].as_array().unwrap();
-    assert!(
-        signals.iter().any(|x| x["id"] == "known_bad_identifier"),
-        "{one}"
-    );
+            .map(|a| a["id"].as_str().unwrap())
+            .collect();
+        assert!(
+            !listed.contains(&benign_actor.as_str()),
+            "a benign actor is not raised again: {listed:?}"
+        );
+        assert!(listed.contains(&fraud_actor.as_str()), "{listed:?}");
+        let (_, all) = s.get(&analyst, "/v1/actors?level=any&all=true");
+        assert!(
+            all["actors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["id"] == benign_actor.as_str())
+        );
+        // The confirmed actor's e-mail is known-bad now: a newcomer using it says so.
+        let (_, one) = s.send(
+            "POST",
+            &ingest,
+            "/v1/applications",
+            &app("c1", "Carl Berg", "shared@example.org"),
+        );
+        let signals = one["application"]["signals"].as_array().unwrap();
+        assert!(
+            signals.iter().any(|x| x["id"] == "known_bad_identifier"),
+            "{one}"
+        );
+    }
 }
 
 #[test]
 fn erasure_removes_a_personas_records_and_the_audit_keeps_only_that_it_happened() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(&dir.path().join("u.db"), Limits::default());
-    let (ingest, analyst, admin) = (
-        s.token(Role::Ingest),
-        s.token(Role::Analyst),
-        s.token(Role::Admin),
-    );
-    s.send(
-        "POST",
-        &ingest,
-        "/v1/applications",
-        &app("a1", "Daniel Moreau", "dm@example.org"),
-    );
-    s.send(
-        "POST",
-        &ingest,
-        "/v1/workers",
-        &json!({"worker_id": "w1", "application_id": "a1", "full_name": "Daniel Moreau", "login": "dmoreau@corp.example"}),
-    );
-    s.send(
-        "POST",
-        &ingest,
-        "/v1/payroll",
-        &json!({"worker_id": "w1", "effective_date": "2026-03-01", "method": "bank", "account": "DE89370400440532013000"}),
-    );
-    assert_eq!(
-        s.send("DELETE", &analyst, "/v1/personas/w1", &Value::Null)
-            .0,
-        403
-    );
-    let (code, r) = s.send("DELETE", &admin, "/v1/personas/w1", &Value::Null);
-    assert_eq!(code, 200);
-    assert_eq!(r["erased"], 2, "the worker and its payroll row: {r}");
-    assert_eq!(s.get(&analyst, "/v1/personas/w1").0, 404);
-    assert_eq!(s.state.store.count_records("payroll").unwrap(), 0);
-    let (_, log) = s.get(&admin, "/v1/audit");
-    let erase = log["audit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["action"] == "erase")
-        .unwrap();
-    assert!(
-        !erase["subject"].as_str().unwrap().contains("w1"),
-        "{erase}"
-    );
-    assert_eq!(
-        s.send("DELETE", &admin, "/v1/personas/w1", &Value::Null).0,
-        404
-    );
+    for db in dbs(dir.path()) {
+        let s = start(&db, Limits::default());
+        let (ingest, analyst, admin) = (
+            s.token(Role::Ingest),
+            s.token(Role::Analyst),
+            s.token(Role::Admin),
+        );
+        s.send(
+            "POST",
+            &ingest,
+            "/v1/applications",
+            &app("a1", "Daniel Moreau", "dm@example.org"),
+        );
+        s.send(
+            "POST",
+            &ingest,
+            "/v1/workers",
+            &json!({"worker_id": "w1", "application_id": "a1", "full_name": "Daniel Moreau", "login": "dmoreau@corp.example"}),
+        );
+        s.send(
+            "POST",
+            &ingest,
+            "/v1/payroll",
+            &json!({"worker_id": "w1", "effective_date": "2026-03-01", "method": "bank", "account": "DE89370400440532013000"}),
+        );
+        assert_eq!(
+            s.send("DELETE", &analyst, "/v1/personas/w1", &Value::Null)
+                .0,
+            403
+        );
+        let (code, r) = s.send("DELETE", &admin, "/v1/personas/w1", &Value::Null);
+        assert_eq!(code, 200);
+        assert_eq!(r["erased"], 2, "the worker and its payroll row: {r}");
+        assert_eq!(s.get(&analyst, "/v1/personas/w1").0, 404);
+        assert_eq!(s.state.store.count_records("payroll").unwrap(), 0);
+        let (_, log) = s.get(&admin, "/v1/audit");
+        let erase = log["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "erase")
+            .unwrap();
+        assert!(
+            !erase["subject"].as_str().unwrap().contains("w1"),
+            "{erase}"
+        );
+        assert_eq!(
+            s.send("DELETE", &admin, "/v1/personas/w1", &Value::Null).0,
+            404
+        );
+    }
 }
 
 #[test]
 fn bodies_batches_and_rates_are_limited() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(
-        &dir.path().join("u.db"),
-        Limits {
-            body_bytes: 4096,
-            max_batch: 3,
-            per_second: 1.0,
-            burst: 6.0,
-        },
-    );
-    let t = s.token(Role::Ingest);
-    let big = json!({"application_id": "a1", "submitted_at": "2026-03-01T10:00:00Z", "resume": "x".repeat(5000)});
-    assert_eq!(s.send("POST", &t, "/v1/applications", &big).0, 413);
-    let four = json!([{}, {}, {}, {}]);
-    assert_eq!(s.send("POST", &t, "/v1/okta", &four).0, 413);
-    let mut codes = vec![];
-    for _ in 0..8 {
-        codes.push(s.get(&t, "/openapi.json").0);
+    for db in dbs(dir.path()) {
+        let s = start(
+            &db,
+            Limits {
+                body_bytes: 4096,
+                max_batch: 3,
+                per_second: 1.0,
+                burst: 6.0,
+            },
+        );
+        let t = s.token(Role::Ingest);
+        let big = json!({"application_id": "a1", "submitted_at": "2026-03-01T10:00:00Z", "resume": "x".repeat(5000)});
+        assert_eq!(s.send("POST", &t, "/v1/applications", &big).0, 413);
+        let four = json!([{}, {}, {}, {}]);
+        assert_eq!(s.send("POST", &t, "/v1/okta", &four).0, 413);
+        let mut codes = vec![];
+        for _ in 0..8 {
+            codes.push(s.get(&t, "/openapi.json").0);
+        }
+        assert!(codes.contains(&429), "{codes:?}");
     }
-    assert!(codes.contains(&429), "{codes:?}");
 }
 
 #[test]
 fn the_web_ui_signs_in_shows_the_queue_and_an_actor_and_records_a_disposition() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(&dir.path().join("u.db"), Limits::default());
-    let (ingest, analyst) = (s.token(Role::Ingest), s.token(Role::Analyst));
-    for (id, name) in [("a1", "Ann Lee"), ("a2", "Anna Li"), ("a3", "An Lee")] {
-        s.send(
-            "POST",
-            &ingest,
-            "/v1/applications",
-            &app(id, name, "shared@example.org"),
+    for db in dbs(dir.path()) {
+        let s = start(&db, Limits::default());
+        let (ingest, analyst) = (s.token(Role::Ingest), s.token(Role::Analyst));
+        for (id, name) in [("a1", "Ann Lee"), ("a2", "Anna Li"), ("a3", "An Lee")] {
+            s.send(
+                "POST",
+                &ingest,
+                "/v1/applications",
+                &app(id, name, "shared@example.org"),
+            );
+        }
+        let a = agent();
+        let r = a.get(&s.url("/ui")).call().unwrap();
+        assert_eq!(
+            r.status().as_u16(),
+            303,
+            "not signed in: to the sign-in page"
         );
-    }
-    let a = agent();
-    let r = a.get(&s.url("/ui")).call().unwrap();
-    assert_eq!(
-        r.status().as_u16(),
-        303,
-        "not signed in: to the sign-in page"
-    );
-    let r = a
-        .post(&s.url("/ui/login"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .send(format!("token={ingest}"))
-        .unwrap();
-    assert_eq!(
-        r.status().as_u16(),
-        403,
-        "an ingest token may not use the UI"
-    );
-    let r = a
-        .post(&s.url("/ui/login"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .send(format!("token={analyst}"))
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let cookie = r
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
-    let cookie = cookie.split(';').next().unwrap().to_string();
-    let page = |path: &str| -> (u16, String) {
-        let mut r = a
-            .get(&s.url(path))
-            .header("Cookie", &cookie)
-            .call()
+        let r = a
+            .post(&s.url("/ui/login"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(format!("token={ingest}"))
             .unwrap();
-        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
-    };
-    let (code, queue) = page("/ui?level=any");
-    assert_eq!(code, 200);
-    assert!(queue.contains("Alert queue"));
-    let (_, f) = s.get(&analyst, "/v1/findings");
-    let actor = f["personas"][0]["actor"].as_str().unwrap().to_string();
-    assert!(queue.contains(&format!("/ui/actors/{actor}")), "{queue}");
-    let (code, html) = page(&format!("/ui/actors/{actor}"));
-    assert_eq!(code, 200);
-    assert!(
-        html.contains("<svg")
-            && html.contains("data-persona='a1'")
-            && html.contains("shared@example.org")
-    );
-    assert!(html.contains("id=disposition"));
-    let r = a
-        .post(&s.url(&format!("/ui/actors/{actor}")))
-        .header("Cookie", &cookie)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .send("status=needs_review&note=check+the+references")
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let (_, html) = page(&format!("/ui/actors/{actor}"));
-    assert!(html.contains("needs_review") && html.contains("check the references"));
-    let (code, persona) = page("/ui/personas/a1");
-    assert_eq!(code, 200);
-    assert!(persona.contains("Records as received") && persona.contains("Ann Lee"));
-    let (_, found) = page("/ui/search?q=anna");
-    assert!(found.contains("/ui/personas/a2"), "{found}");
+        assert_eq!(
+            r.status().as_u16(),
+            403,
+            "an ingest token may not use the UI"
+        );
+        let r = a
+            .post(&s.url("/ui/login"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(format!("token={analyst}"))
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+        let cookie = r
+            .headers()
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+        let cookie = cookie.split(';').next().unwrap().to_string();
+        let page = |path: &str| -> (u16, String) {
+            let mut r = a
+                .get(&s.url(path))
+                .header("Cookie", &cookie)
+                .call()
+                .unwrap();
+            (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+        };
+        let (code, queue) = page("/ui?level=any");
+        assert_eq!(code, 200);
+        assert!(queue.contains("Alert queue"));
+        let (_, f) = s.get(&analyst, "/v1/findings");
+        let actor = f["personas"][0]["actor"].as_str().unwrap().to_string();
+        assert!(queue.contains(&format!("/ui/actors/{actor}")), "{queue}");
+        let (code, html) = page(&format!("/ui/actors/{actor}"));
+        assert_eq!(code, 200);
+        assert!(
+            html.contains("<svg")
+                && html.contains("data-persona='a1'")
+                && html.contains("shared@example.org")
+        );
+        assert!(html.contains("id=disposition"));
+        let r = a
+            .post(&s.url(&format!("/ui/actors/{actor}")))
+            .header("Cookie", &cookie)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send("status=needs_review&note=check+the+references")
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+        let (_, html) = page(&format!("/ui/actors/{actor}"));
+        assert!(html.contains("needs_review") && html.contains("check the references"));
+        let (code, persona) = page("/ui/personas/a1");
+        assert_eq!(code, 200);
+        assert!(persona.contains("Records as received") && persona.contains("Ann Lee"));
+        let (_, found) = page("/ui/search?q=anna");
+        assert!(found.contains("/ui/personas/a2"), "{found}");
+    }
 }
