@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Service benchmark (issue 7): the release binary serves a demo world on
+# loopback; measured with curl from this machine:
+#   - event ingest through the API: the demo's Okta events in batches of
+#     5,000 (POST /v1/okta), events per second;
+#   - one application at a time (POST /v1/applications, which answers with
+#     the application's score): latency p50 / p99 over sequential requests.
+# Not a test: run it by hand.
+#
+#   bench/serve.sh [PERSONAS] [APPLICATIONS]     (defaults 3000, 100)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE=${1:-3000}
+APPS=${2:-100}
+DIR=$(mktemp -d /tmp/unmask-serve-bench.XXXXXX)
+TARGET=${CARGO_TARGET_DIR:-target}
+cargo build --release --quiet
+BIN=$TARGET/release/unmask
+"$BIN" demo --size "$SIZE" --seed 7 --generate-only --out "$DIR" >/dev/null
+TOKEN=$("$BIN" token create --role admin --db "$DIR/u.db" 2>/dev/null)
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$BIN" serve --db "$DIR/u.db" --bind "127.0.0.1:$PORT" --data-dir "$DIR/no-data" --rate 100000 2>"$DIR/serve.log" &
+PID=$!
+trap 'kill $PID 2>/dev/null || true' EXIT
+until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.1; done
+
+# Batches as files, so that the client does no work while timed.
+python3 - "$DIR" <<'PY'
+import json, sys, os
+d = sys.argv[1]
+def batches(name, size):
+    rows = []
+    for line in open(os.path.join(d, "workspace", name)):
+        try: rows.append(json.loads(line))
+        except ValueError: pass
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+os.makedirs(os.path.join(d, "batches"), exist_ok=True)
+for kind, name in [("applications", "applications.jsonl"), ("assets", "assets.jsonl"),
+                   ("payroll", "payroll.jsonl"), ("auth", "auth.jsonl"), ("okta", "okta.jsonl")]:
+    for n, b in enumerate(batches(name, 5000)):
+        open(os.path.join(d, "batches", f"{kind}.{n:05}.json"), "w").write(json.dumps(b))
+PY
+post() { curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary "@$2" "http://127.0.0.1:$PORT/v1/$1"; }
+for f in "$DIR"/batches/{applications,assets,payroll,auth}.*.json; do post "$(basename "$f" | cut -d. -f1)" "$f"; done
+EVENTS=$(python3 -c "import sys; print(sum(1 for _ in open('$DIR/workspace/okta.jsonl')))")
+START=$(date +%s.%N)
+for f in "$DIR"/batches/okta.*.json; do post okta "$f"; done
+END=$(date +%s.%N)
+python3 -c "print(f'event ingest: $EVENTS Okta events in {($END-$START):.2f} s = {$EVENTS/($END-$START):,.0f} events/s')"
+# Scan once so that the timed requests below measure a change, not the first scan.
+curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/actors"
+PERSONAS=$(curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/findings" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["personas"]))')
+: > "$DIR/latency"
+for i in $(seq 1 "$APPS"); do
+  printf '{"application_id":"bench-%05d","submitted_at":"2026-06-01T10:00:00Z","full_name":"Bench Person %d","emails":["bench%d@example.org"],"claimed_timezone":"Europe/Berlin"}' "$i" "$i" "$i" > "$DIR/one.json"
+  curl -sf -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary "@$DIR/one.json" "http://127.0.0.1:$PORT/v1/applications" >> "$DIR/latency"
+done
+python3 - "$DIR/latency" "$PERSONAS" <<'PY'
+import sys
+t = sorted(float(x) * 1000 for x in open(sys.argv[1]))
+at = lambda p: t[min(len(t) - 1, int(p * (len(t) - 1)))]
+print(f"POST /v1/applications with {sys.argv[2]} personas in the store: {len(t)} sequential requests, "
+      f"p50 {at(0.5):.0f} ms, p99 {at(0.99):.0f} ms, {1000 * len(t) / sum(t):.1f} requests/s")
+PY
