@@ -108,6 +108,12 @@ enum Command {
         /// Requests per second per token (sustained; bursts of twice that).
         #[arg(long, default_value_t = 500.0)]
         rate: f64,
+        /// Serve HTTPS: the certificate chain (PEM) …
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// … and its private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Manage API tokens.
     Token {
@@ -214,6 +220,8 @@ fn main() -> ExitCode {
             max_body_mib,
             max_batch,
             rate,
+            tls_cert,
+            tls_key,
         } => load_scoring(scoring.as_deref()).and_then(|scoring| {
             unmask_serve::run(unmask_serve::Config {
                 db,
@@ -227,6 +235,9 @@ fn main() -> ExitCode {
                     burst: 2.0 * rate,
                 },
                 retention: retention_days.map(|d| std::time::Duration::from_secs(d * 86_400)),
+                tls: tls_cert
+                    .zip(tls_key)
+                    .map(|(cert, key)| unmask_serve::tls::Tls { cert, key }),
             })
         }),
         Command::Token {

@@ -20,6 +20,7 @@ pub mod auth;
 pub mod engine;
 pub mod openapi;
 pub mod store;
+pub mod tls;
 pub mod ui;
 
 use axum::Router;
@@ -62,6 +63,8 @@ pub struct Config {
     pub limits: Limits,
     /// Records older than this are deleted (checked hourly).
     pub retention: Option<Duration>,
+    /// Serve HTTPS with this certificate and key.
+    pub tls: Option<tls::Tls>,
 }
 
 /// A token bucket per token.
@@ -292,20 +295,43 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    eprintln!(
-        "unmask serve: listening on http://{addr} (store {})",
-        config.db.display()
-    );
-    if !addr.ip().is_loopback() {
-        eprintln!("note: listening beyond this machine without TLS; put it behind a TLS proxy");
-    }
+    let shown_db = if state.store.is_postgres() {
+        "PostgreSQL".to_string()
+    } else {
+        config.db.display().to_string()
+    };
     spawn_background(state.clone(), config.retention);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+    let stop = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match &config.tls {
+        Some(t) => {
+            let acceptor = tls::acceptor(t)?;
+            eprintln!("unmask serve: listening on https://{addr} (store {shown_db})");
+            axum::serve(
+                tls::TlsListener {
+                    tcp: listener,
+                    acceptor,
+                },
+                router(state),
+            )
+            .with_graceful_shutdown(stop)
+            .await
+            .map_err(|e| e.to_string())
+        }
+        None => {
+            eprintln!("unmask serve: listening on http://{addr} (store {shown_db})");
+            if !addr.ip().is_loopback() {
+                eprintln!(
+                    "note: listening beyond this machine without TLS: give --tls-cert and --tls-key, or put it behind a TLS proxy"
+                );
+            }
+            axum::serve(listener, router(state))
+                .with_graceful_shutdown(stop)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    }
 }
 
 /// Rescans after writes (every 2 s at most) and applies retention hourly.

@@ -24,6 +24,7 @@ fn config(db: &Path, limits: Limits) -> Config {
         scoring: unmask_score::ScoringFile::default(),
         limits,
         retention: None,
+        tls: None,
     }
 }
 
