@@ -350,6 +350,143 @@ fn graph_svg(members: &[(String, Option<String>, Vec<(String, String)>)]) -> Str
     s
 }
 
+/// Sign-ins of the actor's workers by hour of day (UTC), from the stored
+/// Okta and OCSF events, and the time zone the first of them claims.
+fn login_hours(state: &State, members: &[String]) -> ([u32; 24], Option<String>) {
+    let mut who: Vec<String> = vec![];
+    let mut claimed = None;
+    for m in members {
+        if let Ok(Some(body)) = state.store.record("workers", m)
+            && let Ok(v) = serde_json::from_str::<Value>(&body)
+        {
+            for f in ["login", "email"] {
+                if let Some(s) = v[f].as_str() {
+                    who.push(s.trim().to_lowercase());
+                }
+            }
+            if claimed.is_none() {
+                claimed = v["claimed_timezone"].as_str().map(str::to_string);
+            }
+        }
+    }
+    let mut hours = [0u32; 24];
+    if who.is_empty() {
+        return (hours, claimed);
+    }
+    let mine = |s: Option<&str>| {
+        s.map(|s| s.trim().to_lowercase()).is_some_and(|s| {
+            who.contains(&s)
+                || s.split('@')
+                    .next()
+                    .is_some_and(|local| who.iter().any(|w| w == local))
+        })
+    };
+    let _ = state.store.each_record("okta", |_, body| {
+        if let Ok(v) = serde_json::from_str::<Value>(body)
+            && mine(v["actor"]["alternateId"].as_str())
+            && let Some(t) = v["published"]
+                .as_str()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        {
+            hours[(t.as_second().rem_euclid(86_400) / 3600) as usize] += 1;
+        }
+        Ok(())
+    });
+    let _ = state.store.each_record("auth", |_, body| {
+        if let Ok(v) = serde_json::from_str::<Value>(body)
+            && (mine(v["user"]["email_addr"].as_str()) || mine(v["user"]["name"].as_str()))
+            && let Some(ms) = v["time"].as_i64()
+        {
+            hours[((ms / 1000).rem_euclid(86_400) / 3600) as usize] += 1;
+        }
+        Ok(())
+    });
+    (hours, claimed)
+}
+
+/// The UTC offset (whole hours) under which most sign-ins fall in a
+/// working day, 08:00–18:59.
+fn best_offset(hours: &[u32; 24]) -> i32 {
+    (-12..=14)
+        .max_by_key(|off: &i32| {
+            let in_day: u32 = (0..24)
+                .filter(|h| (8..=18).contains(&((h + off).rem_euclid(24))))
+                .map(|h| hours[h as usize])
+                .sum();
+            // Ties: the offset nearest UTC.
+            (in_day, -off.abs())
+        })
+        .unwrap_or(0)
+}
+
+/// Two rows of 24 bars: sign-ins by local hour in the claimed zone, and in
+/// the best-fitting one, the working day shaded.
+fn hours_svg(hours: &[u32; 24], claimed: Option<&str>) -> String {
+    let total: u32 = hours.iter().sum();
+    if total == 0 {
+        return "<p class=ev>No sign-ins of this actor's workers in the store.</p>".into();
+    }
+    let claimed_off = claimed
+        .and_then(|z| jiff::tz::TimeZone::get(z).ok())
+        .map(|tz| tz.to_offset(jiff::Timestamp::now()).seconds() / 3600);
+    let best = best_offset(hours);
+    let max = *hours.iter().max().unwrap_or(&1) as f64;
+    let mut s = String::from(
+        "<svg viewBox='0 0 760 250' width='760' role=img aria-label='Sign-ins by hour of day'>",
+    );
+    let mut row = |y0: f64, off: i32, label: String| {
+        let _ = write!(
+            s,
+            "<text x='0' y='{:.0}' font-size='12'>{}</text>",
+            y0 - 78.0,
+            esc(&label)
+        );
+        let _ = write!(
+            s,
+            "<rect x='{:.0}' y='{:.0}' width='{:.0}' height='72' fill='#eef3e8'/>",
+            40.0 + 8.0 * 29.0,
+            y0 - 72.0,
+            11.0 * 29.0
+        );
+        for local in 0..24i32 {
+            let utc = (local - off).rem_euclid(24) as usize;
+            let h = 70.0 * hours[utc] as f64 / max;
+            let x = 40.0 + local as f64 * 29.0;
+            let _ = write!(
+                s,
+                "<rect x='{x:.0}' y='{:.1}' width='24' height='{h:.1}' fill='#1f4e8c'><title>{local:02}:00 local: {} sign-ins</title></rect>",
+                y0 - h,
+                hours[utc]
+            );
+            if local % 3 == 0 {
+                let _ = write!(
+                    s,
+                    "<text x='{x:.0}' y='{:.0}' font-size='10'>{local:02}</text>",
+                    y0 + 12.0
+                );
+            }
+        }
+    };
+    match claimed_off {
+        Some(off) => row(
+            110.0,
+            off,
+            format!(
+                "claimed zone {} (UTC{off:+}): {total} sign-ins by local hour; working day shaded",
+                claimed.unwrap_or("")
+            ),
+        ),
+        None => row(
+            110.0,
+            0,
+            format!("UTC (no claimed zone known): {total} sign-ins"),
+        ),
+    }
+    row(230.0, best, format!("best-fitting zone UTC{best:+}"));
+    s.push_str("</svg>");
+    s
+}
+
 async fn actor(St(state): St<Arc<State>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let caller = match signed_in(&state, &headers) {
         Ok(c) => c,
@@ -437,6 +574,7 @@ async fn actor(St(state): St<Arc<State>>, headers: HeaderMap, Path(id): Path<Str
         &format!(
             "<h1>Actor {} <span class={l}>{:.2} {l}</span></h1><p>{}</p>\
              <h2>Graph</h2><p class=ev>Personas (circles) and the identifiers two or more of them share (squares); click a node for its records.</p>{}\
+             <h2>Sign-in hours</h2>{}\
              <h2>Evidence</h2><table><thead><tr><th>Signal</th><th>Weight</th><th>Evidence</th></tr></thead><tbody>{evidence}</tbody></table>\
              <h2>Personas</h2><table><thead><tr><th>Persona</th><th>Kind</th><th>Name</th><th>Risk</th><th>Signals</th></tr></thead><tbody>{rows}</tbody></table>\
              <h2>Disposition</h2><ul id=dispositions>{}</ul>\
@@ -445,6 +583,10 @@ async fn actor(St(state): St<Arc<State>>, headers: HeaderMap, Path(id): Path<Str
             a.risk,
             esc(&a.names.join(", ")),
             graph_svg(&members),
+            {
+                let (hours, claimed) = login_hours(&state, &a.members);
+                hours_svg(&hours, claimed.as_deref())
+            },
             if history.is_empty() {
                 "<li>none yet</li>".to_string()
             } else {

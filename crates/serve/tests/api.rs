@@ -529,6 +529,27 @@ fn the_web_ui_signs_in_shows_the_queue_and_an_actor_and_records_a_disposition() 
                 &app(id, name, "shared@example.org"),
             );
         }
+        // a1 hired as w1, claiming Berlin, signing in 00:00–10:59 UTC: a
+        // working day at UTC+8.
+        s.send(
+            "POST",
+            &ingest,
+            "/v1/workers",
+            &json!({"worker_id": "w1", "application_id": "a1", "full_name": "Ann Lee",
+                    "email": "ann.lee@corp.example", "login": "alee", "claimed_timezone": "Europe/Berlin"}),
+        );
+        let day0 = 1_772_323_200_000i64; // 2026-03-01T00:00:00Z
+        let signins: Vec<Value> = (0..5)
+            .flat_map(|d| (0..11).map(move |h| (d, h)))
+            .map(|(d, h)| {
+                json!({"class_uid": 3002, "activity_id": 1, "time": day0 + d * 86_400_000 + h * 3_600_000 + 60_000,
+                       "user": {"name": "alee", "email_addr": "ann.lee@corp.example"},
+                       "src_endpoint": {"ip": "203.0.113.7"}, "status_id": 1,
+                       "metadata": {"uid": format!("e-{d}-{h}")}})
+            })
+            .collect();
+        let (code, r) = s.send("POST", &ingest, "/v1/auth", &Value::Array(signins));
+        assert_eq!((code, r["accepted"].as_u64()), (200, Some(55)), "{r}");
         let a = agent();
         let r = a.get(&s.url("/ui")).call().unwrap();
         assert_eq!(
@@ -583,6 +604,10 @@ fn the_web_ui_signs_in_shows_the_queue_and_an_actor_and_records_a_disposition() 
                 && html.contains("shared@example.org")
         );
         assert!(html.contains("id=disposition"));
+        assert!(
+            html.contains("claimed zone Europe/Berlin") && html.contains("best-fitting zone UTC+8"),
+            "{html}"
+        );
         let r = a
             .post(&s.url(&format!("/ui/actors/{actor}")))
             .header("Cookie", &cookie)
