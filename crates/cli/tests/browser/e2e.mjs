@@ -36,10 +36,16 @@ try {
   if (!(await page.textContent('body')).includes('Records as received')) fail('the persona page shows no records');
   await page.screenshot({ path: `${shots}/3-persona.png`, fullPage: true });
   await page.goBack();
+  await page.waitForSelector('#disposition');
   await page.check('input[name=status][value=confirmed_fraud]');
   await page.fill('input[name=note]', 'e2e: one operator behind these personas');
-  await Promise.all([page.waitForURL(`**/ui/actors/${actor}`), page.click('#disposition button')]);
-  await page.reload();
+  // We are on the actor's page already: wait for the form's own request,
+  // then load the page afresh.
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/ui/actors/${actor}`)),
+    page.click('#disposition button'),
+  ]);
+  await page.goto(`${base}/ui/actors/${actor}`);
   const recorded = await page.textContent('#dispositions');
   if (!recorded.includes('confirmed_fraud') || !recorded.includes('e2e: one operator')) fail(`disposition not shown: ${recorded}`);
   await page.screenshot({ path: `${shots}/4-disposed.png`, fullPage: true });
