@@ -93,16 +93,25 @@ pub async fn ingest(
             format!("no record kind {kind:?}"),
         ));
     };
-    let parsed: Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError(
-            StatusCode::BAD_REQUEST,
-            format!("the body is not JSON: {e}"),
-        )
-    })?;
-    let single = !parsed.is_array();
-    let records: Vec<Value> = match parsed {
-        Value::Array(a) => a,
-        v => vec![v],
+    // Records are kept as sent: read as raw JSON, looked into only for
+    // what identifies and checks them.
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "the body is not UTF-8".into()))?;
+    let single = !text.trim_start().starts_with('[');
+    let records: Vec<&serde_json::value::RawValue> = if single {
+        vec![serde_json::from_str(text).map_err(|e| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not JSON: {e}"),
+            )
+        })?]
+    } else {
+        serde_json::from_str(text).map_err(|e| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not JSON: {e}"),
+            )
+        })?
     };
     if records.len() > state.limits.max_batch {
         return Err(ApiError(
@@ -117,10 +126,19 @@ pub async fn ingest(
     let mut results = Vec::with_capacity(records.len());
     let mut accepted: Vec<(String, String)> = vec![];
     for (i, r) in records.iter().enumerate() {
-        match kind.identify(r) {
+        match kind.identify(r.get()) {
             Ok(id) => {
                 results.push(json!({"index": i, "id": id, "status": "accepted"}));
-                accepted.push((id, r.to_string()));
+                // One record, one line: the scan reads the store as JSON
+                // Lines, and a pretty-printed record has line breaks (only
+                // ever between tokens, so compacting it changes nothing).
+                let body = if r.get().contains(['\n', '\r']) {
+                    serde_json::from_str::<Value>(r.get())
+                        .map_or_else(|_| r.get().replace(['\n', '\r'], " "), |v| v.to_string())
+                } else {
+                    r.get().to_string()
+                };
+                accepted.push((id, body));
             }
             Err(e) => results.push(json!({"index": i, "status": "rejected", "error": e})),
         }

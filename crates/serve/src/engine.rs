@@ -73,62 +73,79 @@ impl Kind {
         }
     }
 
-    /// Checks a record and gives its id: the contract's id field, or for
-    /// events without one the SHA-256 of the record as sent.
-    pub fn identify(self, v: &Value) -> Result<String, String> {
-        if !v.is_object() {
+    /// Checks a record (its JSON text as sent) and gives its id: the
+    /// contract's id field, or for events without one the SHA-256 of the
+    /// record as sent. The typed records are read as the scan will read
+    /// them, so that a record the scan would set aside is refused here,
+    /// with the reason; events are only looked into for their id.
+    pub fn identify(self, raw: &str) -> Result<String, String> {
+        if !raw.trim_start().starts_with('{') {
             return Err("a record is a JSON object".into());
         }
-        let text = |field: &str| -> Option<String> {
-            let mut x = v;
-            for part in field.split('.') {
-                x = x.get(part)?;
-            }
-            match x {
+        fn typed<T: serde::de::DeserializeOwned>(raw: &str) -> Result<(), String> {
+            serde_json::from_str::<T>(raw)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+        match self {
+            Kind::Applications => typed::<unmask_model::Application>(raw)?,
+            Kind::Workers => typed::<unmask_model::Worker>(raw)?,
+            Kind::Assets => typed::<unmask_model::Asset>(raw)?,
+            Kind::Payroll => typed::<unmask_model::Payroll>(raw)?,
+            _ => {}
+        }
+        let ids: Ids = serde_json::from_str(raw).map_err(|e| e.to_string())?;
+        let text = |v: &Option<Value>| -> Option<String> {
+            match v.as_ref()? {
                 Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
                 Value::Number(n) => Some(n.to_string()),
                 _ => None,
             }
         };
-        // The typed records are read as the scan will read them, so that a
-        // record the scan would set aside is refused here, with the reason.
-        fn typed<T: serde::de::DeserializeOwned>(v: &Value) -> Result<(), String> {
-            serde_json::from_value::<T>(v.clone())
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        }
         match self {
             Kind::Applications => {
-                typed::<unmask_model::Application>(v)?;
-                text("application_id").ok_or_else(|| "no application_id".into())
+                text(&ids.application_id).ok_or_else(|| "no application_id".into())
             }
-            Kind::Workers => {
-                typed::<unmask_model::Worker>(v)?;
-                text("worker_id").ok_or_else(|| "no worker_id".into())
-            }
-            Kind::Assets => {
-                typed::<unmask_model::Asset>(v)?;
-                text("asset_id").ok_or_else(|| "no asset_id".into())
-            }
-            Kind::Payroll => {
-                typed::<unmask_model::Payroll>(v)?;
-                Ok(format!(
-                    "{}|{}|{}",
-                    text("worker_id").unwrap_or_default(),
-                    text("effective_date").unwrap_or_default(),
-                    text("account").unwrap_or_default()
-                ))
-            }
-            Kind::Okta => text("uuid").ok_or_else(|| "an Okta event without uuid".into()),
-            Kind::Ocsf => Ok(text("metadata.uid").unwrap_or_else(|| digest(v))),
-            Kind::Osquery | Kind::Keystrokes => Ok(digest(v)),
+            Kind::Workers => text(&ids.worker_id).ok_or_else(|| "no worker_id".into()),
+            Kind::Assets => text(&ids.asset_id).ok_or_else(|| "no asset_id".into()),
+            Kind::Payroll => Ok(format!(
+                "{}|{}|{}",
+                text(&ids.worker_id).unwrap_or_default(),
+                text(&ids.effective_date).unwrap_or_default(),
+                text(&ids.account).unwrap_or_default()
+            )),
+            Kind::Okta => text(&ids.uuid).ok_or_else(|| "an Okta event without uuid".into()),
+            Kind::Ocsf => Ok(ids
+                .metadata
+                .and_then(|m| text(&m.uid))
+                .unwrap_or_else(|| digest(raw))),
+            Kind::Osquery | Kind::Keystrokes => Ok(digest(raw)),
         }
     }
 }
 
-fn digest(v: &Value) -> String {
+/// The fields records are identified by; serde skips the rest unread.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Ids {
+    application_id: Option<Value>,
+    worker_id: Option<Value>,
+    asset_id: Option<Value>,
+    effective_date: Option<Value>,
+    account: Option<Value>,
+    uuid: Option<Value>,
+    metadata: Option<Meta>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Meta {
+    uid: Option<Value>,
+}
+
+fn digest(raw: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(v.to_string().as_bytes())
+    Sha256::digest(raw.trim().as_bytes())
         .iter()
         .take(16)
         .map(|b| format!("{b:02x}"))

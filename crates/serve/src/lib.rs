@@ -106,7 +106,16 @@ pub struct State {
     /// How many writes the store has seen, and the count the findings
     /// below were scanned at.
     written: AtomicU64,
+    /// When the last write came (ms since the epoch): background rescans
+    /// wait for a pause in a burst of writes.
+    last_write_ms: AtomicU64,
     scanned: tokio::sync::Mutex<(u64, Option<Arc<Findings>>)>,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl State {
@@ -117,12 +126,14 @@ impl State {
             limiter: Limiter::new(&limits),
             limits,
             written: AtomicU64::new(1),
+            last_write_ms: AtomicU64::new(0),
             scanned: tokio::sync::Mutex::new((0, None)),
         }
     }
 
     /// Notes a write; returns the write's number.
     pub fn mark_written(&self) -> u64 {
+        self.last_write_ms.store(now_ms(), Ordering::SeqCst);
         self.written.fetch_add(1, Ordering::SeqCst) + 1
     }
 
@@ -341,6 +352,11 @@ pub fn spawn_background(state: Arc<State>, retention: Option<Duration>) {
         let mut tick = tokio::time::interval(Duration::from_secs(2));
         loop {
             tick.tick().await;
+            // Not in the middle of a burst of writes: the scan would be
+            // stale at once, and would take the cores from ingest.
+            if now_ms().saturating_sub(s.last_write_ms.load(Ordering::SeqCst)) < 1500 {
+                continue;
+            }
             if let Err(e) = s.current().await {
                 eprintln!("unmask serve: scan failed: {e}");
             }

@@ -624,3 +624,30 @@ fn the_web_ui_signs_in_shows_the_queue_and_an_actor_and_records_a_disposition() 
         assert!(found.contains("/ui/personas/a2"), "{found}");
     }
 }
+
+#[test]
+fn a_pretty_printed_record_is_stored_on_one_line_and_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("u.db"), Limits::default());
+    let (ingest, analyst) = (s.token(Role::Ingest), s.token(Role::Analyst));
+    let pretty = "[\n  {\n    \"application_id\": \"p1\",\n    \"submitted_at\": \"2026-03-01T10:00:00Z\",\n    \"full_name\": \"Pat Doe\"\n  }\n]";
+    let mut r = agent()
+        .post(&s.url("/v1/applications"))
+        .header("Authorization", &format!("Bearer {ingest}"))
+        .header("Content-Type", "application/json")
+        .send(pretty)
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "{}",
+        r.body_mut().read_to_string().unwrap()
+    );
+    let stored = s.state.store.record("applications", "p1").unwrap().unwrap();
+    assert!(!stored.contains('\n'), "{stored}");
+    let (code, p) = s.get(&analyst, "/v1/personas/p1");
+    assert_eq!(code, 200);
+    assert_eq!(p["persona"]["name"], "Pat Doe", "the scan read it: {p}");
+    let (code, _) = s.send("POST", &ingest, "/v1/okta", &json!("not an object"));
+    assert_eq!(code, 422);
+}
