@@ -449,15 +449,21 @@ impl Store {
             let at = now_ms();
             let mut new = 0;
             for (id, body) in records {
-                let args = [t(&kind), Val::Text(Some(id))];
-                new += tx
-                    .query("SELECT 1 FROM records WHERE kind = $1 AND id = $2", &args)?
-                    .is_empty() as usize;
-                tx.execute(
+                let args = [t(&kind), Val::Text(Some(id)), Val::Text(Some(body)), i(at)];
+                // New in one statement (the common case); else replaced.
+                if tx.execute(
                     "INSERT INTO records (kind, id, body, received_at) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, received_at = excluded.received_at",
-                    &[args[0].clone(), args[1].clone(), Val::Text(Some(body)), i(at)],
-                )?;
+                     ON CONFLICT (kind, id) DO NOTHING",
+                    &args,
+                )? == 1
+                {
+                    new += 1;
+                } else {
+                    tx.execute(
+                        "UPDATE records SET body = $3, received_at = $4 WHERE kind = $1 AND id = $2",
+                        &args,
+                    )?;
+                }
             }
             Ok(new)
         })
