@@ -434,7 +434,11 @@ pub async fn erase(
         "erase",
         &format!("a persona ({removed} records)"),
     )?;
-    state.mark_written();
+    state.store.scrub_audit(&id)?;
+    // The saved findings are rescanned at once, so that they no longer
+    // hold the persona either.
+    let at = state.mark_written();
+    state.scanned_after(at).await?;
     Ok(Json(json!({"erased": removed})).into_response())
 }
 

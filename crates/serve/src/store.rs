@@ -680,6 +680,18 @@ impl Store {
         })
     }
 
+    /// After an erasure: audit entries that named the persona say only that
+    /// it was a persona since erased.
+    pub fn scrub_audit(&self, persona: &str) -> Result<u64> {
+        let subject = t(&format!("persona {persona}"));
+        self.with_tx(move |tx| {
+            tx.execute(
+                "UPDATE audit SET subject = 'persona (erased)' WHERE subject = $1",
+                &[subject],
+            )
+        })
+    }
+
     pub fn save_findings(&self, json: &str) -> Result<()> {
         let args = [t(json), i(now_ms())];
         self.with_tx(move |tx| {

@@ -461,6 +461,7 @@ fn erasure_removes_a_personas_records_and_the_audit_keeps_only_that_it_happened(
             "/v1/payroll",
             &json!({"worker_id": "w1", "effective_date": "2026-03-01", "method": "bank", "account": "DE89370400440532013000"}),
         );
+        assert_eq!(s.get(&analyst, "/v1/personas/w1").0, 200);
         assert_eq!(
             s.send("DELETE", &analyst, "/v1/personas/w1", &Value::Null)
                 .0,
@@ -481,6 +482,19 @@ fn erasure_removes_a_personas_records_and_the_audit_keeps_only_that_it_happened(
         assert!(
             !erase["subject"].as_str().unwrap().contains("w1"),
             "{erase}"
+        );
+        assert!(
+            log["audit"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| !e["subject"].as_str().unwrap().contains("w1")),
+            "no audit entry names the erased persona: {log}"
+        );
+        let saved = s.state.store.findings().unwrap().unwrap();
+        assert!(
+            !saved.contains("\"w1\""),
+            "the saved findings were rescanned without it"
         );
         assert_eq!(
             s.send("DELETE", &admin, "/v1/personas/w1", &Value::Null).0,
