@@ -93,60 +93,18 @@ pub async fn ingest(
             format!("no record kind {kind:?}"),
         ));
     };
-    // Records are kept as sent: read as raw JSON, looked into only for
-    // what identifies and checks them.
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "the body is not UTF-8".into()))?;
-    let single = !text.trim_start().starts_with('[');
-    let records: Vec<&serde_json::value::RawValue> = if single {
-        vec![serde_json::from_str(text).map_err(|e| {
-            ApiError(
-                StatusCode::BAD_REQUEST,
-                format!("the body is not JSON: {e}"),
-            )
-        })?]
-    } else {
-        serde_json::from_str(text).map_err(|e| {
-            ApiError(
-                StatusCode::BAD_REQUEST,
-                format!("the body is not JSON: {e}"),
-            )
-        })?
-    };
-    if records.len() > state.limits.max_batch {
-        return Err(ApiError(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "{} records in one batch; at most {}",
-                records.len(),
-                state.limits.max_batch
-            ),
-        ));
-    }
-    let mut results = Vec::with_capacity(records.len());
-    let mut accepted: Vec<(String, String)> = vec![];
-    for (i, r) in records.iter().enumerate() {
-        match kind.identify(r.get()) {
-            Ok(id) => {
-                results.push(json!({"index": i, "id": id, "status": "accepted"}));
-                // One record, one line: the scan reads the store as JSON
-                // Lines, and a pretty-printed record has line breaks (only
-                // ever between tokens, so compacting it changes nothing).
-                let body = if r.get().contains(['\n', '\r']) {
-                    serde_json::from_str::<Value>(r.get())
-                        .map_or_else(|_| r.get().replace(['\n', '\r'], " "), |v| v.to_string())
-                } else {
-                    r.get().to_string()
-                };
-                accepted.push((id, body));
-            }
-            Err(e) => results.push(json!({"index": i, "status": "rejected", "error": e})),
-        }
-    }
+    // Parsing, checking and storing run off the async threads; the
+    // checking on every core.
     let store = state.store.clone();
+    let max_batch = state.limits.max_batch;
     let kind_name = kind.name();
-    let to_store = accepted.clone();
-    let new = tokio::task::spawn_blocking(move || store.put_records(kind_name, &to_store))
+    let Ingested {
+        results,
+        accepted,
+        total,
+        new,
+        single,
+    } = tokio::task::spawn_blocking(move || ingest_batch(&store, kind, &body, max_batch))
         .await
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
     let written = state.written();
@@ -157,13 +115,13 @@ pub async fn ingest(
     )?;
     let mut answer = json!({
         "accepted": accepted.len(),
-        "rejected": records.len() - accepted.len(),
+        "rejected": total - accepted.len(),
         "new": new,
         "results": results,
     });
     if single && kind == Kind::Applications && accepted.len() == 1 {
         let findings = state.scanned_after(written).await?;
-        let id = &accepted[0].0;
+        let id = &accepted[0];
         if let Some(p) = findings.personas.iter().find(|p| &p.id == id) {
             answer["application"] = json!({
                 "id": p.id, "risk": p.risk, "level": p.level, "actor": p.actor, "signals": p.signals,
@@ -176,6 +134,100 @@ pub async fn ingest(
         StatusCode::OK
     };
     Ok((status, Json(answer)).into_response())
+}
+
+/// What one ingest request did.
+struct Ingested {
+    results: Vec<Value>,
+    accepted: Vec<String>,
+    total: usize,
+    new: usize,
+    /// The body was one record, not an array.
+    single: bool,
+}
+
+/// Records are kept as sent: read as raw JSON, looked into only for what
+/// identifies and checks them.
+fn ingest_batch(
+    store: &crate::store::Store,
+    kind: Kind,
+    body: &[u8],
+    max_batch: usize,
+) -> ApiResult<Ingested> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "the body is not UTF-8".into()))?;
+    let not_json = |e: serde_json::Error| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not JSON: {e}"),
+        )
+    };
+    let array = text.trim_start().starts_with('[');
+    let records: Vec<&serde_json::value::RawValue> = if array {
+        serde_json::from_str(text).map_err(not_json)?
+    } else {
+        vec![serde_json::from_str(text).map_err(not_json)?]
+    };
+    if records.len() > max_batch {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "{} records in one batch; at most {max_batch}",
+                records.len()
+            ),
+        ));
+    }
+    let check = |r: &&serde_json::value::RawValue| -> Result<(String, String), String> {
+        let id = kind.identify(r.get())?;
+        // One record, one line: the scan reads the store as JSON Lines, and
+        // a pretty-printed record has line breaks (only ever between
+        // tokens, so compacting it changes nothing).
+        let body = if r.get().contains(['\n', '\r']) {
+            serde_json::from_str::<Value>(r.get())
+                .map_or_else(|_| r.get().replace(['\n', '\r'], " "), |v| v.to_string())
+        } else {
+            r.get().to_string()
+        };
+        Ok((id, body))
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let per = records.len().div_ceil(threads).max(1);
+    let checked: Vec<Result<(String, String), String>> = if records.len() < 256 {
+        records.iter().map(check).collect()
+    } else {
+        std::thread::scope(|s| {
+            let parts: Vec<_> = records
+                .chunks(per)
+                .map(|part| s.spawn(move || part.iter().map(check).collect::<Vec<_>>()))
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|p| p.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    let mut results = Vec::with_capacity(records.len());
+    let mut accepted: Vec<(String, String)> = Vec::with_capacity(records.len());
+    for (i, c) in checked.into_iter().enumerate() {
+        match c {
+            Ok((id, body)) => {
+                results.push(json!({"index": i, "id": id, "status": "accepted"}));
+                accepted.push((id, body));
+            }
+            Err(e) => results.push(json!({"index": i, "status": "rejected", "error": e})),
+        }
+    }
+    let ids: Vec<String> = accepted.iter().map(|(id, _)| id.clone()).collect();
+    let new = store.put_records(kind.name(), accepted)?;
+    Ok(Ingested {
+        results,
+        accepted: ids,
+        total: records.len(),
+        new,
+        single: !array,
+    })
 }
 
 /// `GET /v1/findings`: the contract's findings.json of the latest scan.

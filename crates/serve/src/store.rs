@@ -443,8 +443,8 @@ impl Store {
 
     /// Stores records of one kind (id, JSON) in one transaction; a record
     /// with an id already stored replaces it. Returns how many were new.
-    pub fn put_records(&self, kind: &str, records: &[(String, String)]) -> Result<usize> {
-        let (kind, records) = (kind.to_string(), records.to_vec());
+    pub fn put_records(&self, kind: &str, records: Vec<(String, String)>) -> Result<usize> {
+        let kind = kind.to_string();
         self.with_tx(move |tx| {
             let at = now_ms();
             let mut new = 0;
@@ -747,7 +747,7 @@ mod tests {
         let path = dir.path().join("sub/unmask.db");
         let s = Store::open(&path).unwrap();
         assert_eq!(s.schema_version().unwrap(), SQLITE_MIGRATIONS.len() as i64);
-        s.put_records("applications", &[("a1".into(), "{}".into())])
+        s.put_records("applications", vec![("a1".into(), "{}".into())])
             .unwrap();
         drop(s);
         let s = Store::open(&path).unwrap();
@@ -786,9 +786,9 @@ mod tests {
                 ("a1".to_string(), "{\"v\":1}".to_string()),
                 ("a2".into(), "{}".into()),
             ];
-            assert_eq!(s.put_records("applications", &batch).unwrap(), 2);
+            assert_eq!(s.put_records("applications", batch.to_vec()).unwrap(), 2);
             assert_eq!(
-                s.put_records("applications", &[("a1".into(), "{\"v\":2}".into())])
+                s.put_records("applications", vec![("a1".into(), "{\"v\":2}".into())])
                     .unwrap(),
                 0,
                 "the same id again is not new"
