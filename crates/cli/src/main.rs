@@ -187,7 +187,6 @@ fn main() -> ExitCode {
                 quiet,
                 &data_dir.unwrap_or_else(unmask_refdata::store::default_data_dir),
                 &scoring,
-                &[],
             ) {
                 Ok(o) => {
                     unmask_pipeline::print_summary(&o, &out);
@@ -344,7 +343,6 @@ fn demo(
         false,
         data_dir,
         scoring,
-        &[],
     )
     .map_err(|e| format!("scan failed: {e}"))?;
     unmask_pipeline::print_summary(&o, out);

@@ -43,12 +43,8 @@ pub fn peak_rss_bytes() -> Option<u64> {
         .map(|kb| kb * 1024)
 }
 
-/// An identifier known to be bad, as a row of the user's lists
-/// (`kind`, `value`, `note`): what a case store adds from confirmed cases.
-pub type KnownBad = (String, String, String);
-
 /// Scans the workspace `dir` into `out` (findings.json, report.html,
-/// rejected.jsonl).
+/// rejected.jsonl) with the reference data installed in `data_dir`.
 pub fn scan(
     dir: &Path,
     out: &Path,
@@ -56,7 +52,24 @@ pub fn scan(
     quiet: bool,
     data_dir: &Path,
     scoring: &unmask_score::ScoringFile,
-    known_bad: &[KnownBad],
+) -> std::io::Result<ScanOutcome> {
+    let intel = unmask_refdata::Intel::load(data_dir);
+    let o = scan_with(dir, out, max_record_bytes, quiet, &intel, data_dir, scoring);
+    // Freed beside the caller, like the graph below.
+    std::thread::spawn(move || drop(intel));
+    o
+}
+
+/// [`scan`] with reference data already loaded (`data_dir` is where it
+/// came from, for the notes): a service loads it once, not per scan.
+pub fn scan_with(
+    dir: &Path,
+    out: &Path,
+    max_record_bytes: usize,
+    quiet: bool,
+    intel: &unmask_refdata::Intel,
+    data_dir: &Path,
+    scoring: &unmask_score::ScoringFile,
 ) -> std::io::Result<ScanOutcome> {
     std::fs::create_dir_all(out)?;
     let mut timings = vec![];
@@ -109,13 +122,8 @@ pub fn scan(
     }
     // Detectors that need no actors run on a thread of their own while
     // resolution runs; the rest follow it.
-    let mut intel = unmask_refdata::Intel::load(data_dir);
-    let mut unusable = 0;
-    for (kind, value, note) in known_bad {
-        unusable += intel.lists.add(kind, value, note).is_err() as usize;
-    }
     let (actors, mut signals) = std::thread::scope(|s| {
-        let unlinked = s.spawn(|| unmask_detect::detect_unlinked(&graph, &intel, &scoring.weights));
+        let unlinked = s.spawn(|| unmask_detect::detect_unlinked(&graph, intel, &scoring.weights));
         let t = Instant::now();
         let actors = unmask_resolve::resolve(&graph);
         timings.push(("resolve", t.elapsed().as_secs_f64()));
@@ -130,7 +138,7 @@ pub fn scan(
     signals.extend(unmask_detect::detect_linked(
         &graph,
         &actors,
-        &intel,
+        intel,
         &scoring.weights,
     ));
     if let Some(d) = timings.iter_mut().find(|d| d.0 == "detect") {
@@ -147,11 +155,6 @@ pub fn scan(
     timings.push(("score", t.elapsed().as_secs_f64()));
 
     let mut notes = build_notes;
-    if unusable > 0 {
-        notes.push(format!(
-            "{unusable} known-bad identifier(s) could not be read and were not used"
-        ));
-    }
     if !summary.ignored.is_empty() {
         notes.push(format!(
             "{} file(s) not recognised and not read, e.g. {}",
@@ -216,7 +219,7 @@ pub fn scan(
     let graph_bytes = graph.heap_bytes();
     // Freeing a million personas' allocations takes seconds: a thread of
     // its own does it, and a process that exits first does not wait.
-    std::thread::spawn(move || drop((graph, actors, signals, intel)));
+    std::thread::spawn(move || drop((graph, actors, signals)));
     Ok(ScanOutcome {
         findings,
         summary,

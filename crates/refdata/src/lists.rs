@@ -20,7 +20,7 @@ pub enum BadKind {
     Wallet,
 }
 
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct Lists {
     bad: HashMap<(BadKind, String), String>,
     allow_ranges: Vec<(u128, u128)>,

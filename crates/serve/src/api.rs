@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use unmask_model::findings::{ActorFinding, Findings};
 
 /// An error as the API answers it: a status and a JSON body saying why.
 pub struct ApiError(pub StatusCode, pub String);
@@ -107,7 +106,7 @@ pub async fn ingest(
     } = tokio::task::spawn_blocking(move || ingest_batch(&store, kind, &body, max_batch))
         .await
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
-    let written = state.written();
+    let written = state.mark_written();
     state.store.audit(
         Some(caller.token_id),
         "ingest",
@@ -257,9 +256,7 @@ pub async fn actors(
     authorise(&state, &headers, Role::Analyst)?;
     let f = state.current().await?;
     let dispositions = state.store.dispositions()?;
-    let mut by_risk: Vec<&ActorFinding> = f.actors.iter().collect();
-    by_risk.sort_by(|a, b| b.risk.total_cmp(&a.risk).then(a.id.cmp(&b.id)));
-    let mut list: Vec<Value> = by_risk
+    let mut list: Vec<Value> = crate::actors_by_risk(&f)
         .into_iter()
         .filter(|a| {
             q.level
@@ -302,27 +299,12 @@ pub async fn actor(
         .iter()
         .filter(|p| a.members.contains(&p.id))
         .collect();
-    let dispositions: Vec<Value> = state
-        .store
-        .dispositions()?
-        .iter()
-        .filter(|d| {
-            d.subject_kind == "actor" && (d.subject == id || same_members(&d.members, &a.members))
-        })
-        .map(disposition_json)
-        .collect();
+    let all = state.store.dispositions()?;
+    let dispositions: Vec<Value> = crate::decisions_on(&all, a).map(disposition_json).collect();
     Ok(
         Json(json!({"actor": a, "personas": personas, "dispositions": dispositions}))
             .into_response(),
     )
-}
-
-fn same_members(a: &[String], b: &[String]) -> bool {
-    let mut a = a.to_vec();
-    let mut b = b.to_vec();
-    a.sort();
-    b.sort();
-    a == b
 }
 
 fn disposition_json(d: &Disposition) -> Value {
@@ -541,11 +523,4 @@ pub async fn search(
 pub async fn openapi(St(state): St<Arc<State>>, headers: HeaderMap) -> ApiResult<Response> {
     authorise(&state, &headers, Role::Ingest)?;
     Ok(Json(crate::openapi::document()).into_response())
-}
-
-pub fn findings_persona<'a>(
-    f: &'a Findings,
-    id: &str,
-) -> Option<&'a unmask_model::findings::PersonaFinding> {
-    f.personas.iter().find(|p| p.id == id)
 }

@@ -152,13 +152,85 @@ fn digest(raw: &str) -> String {
         .collect()
 }
 
+/// The identifiers in an application or worker record as received, as
+/// (kind, value in lower case): contacts, accounts (`wallet` for crypto
+/// payouts), devices, IPs, references' contacts, home and ship-to
+/// addresses. What the UI draws, and where a confirmed case's known-bad
+/// identifiers come from.
+pub fn identifiers(v: &Value) -> Vec<(&'static str, String)> {
+    let mut out = vec![];
+    let mut push = |kind: &'static str, x: &Value| {
+        if let Some(s) = x.as_str().map(str::trim).filter(|s| !s.is_empty()) {
+            out.push((kind, s.to_lowercase()));
+        }
+    };
+    for (field, kind) in [("emails", "e-mail"), ("phones", "phone")] {
+        for x in v[field].as_array().into_iter().flatten() {
+            push(kind, x);
+        }
+    }
+    for (field, kind) in [
+        ("email", "e-mail"),
+        ("login", "login"),
+        ("ip", "IP"),
+        ("application_ip", "IP"),
+        ("device_fingerprint", "device"),
+        ("photo_hash", "photo"),
+    ] {
+        push(kind, &v[field]);
+    }
+    for p in v["payment"].as_array().into_iter().flatten() {
+        let kind = if p["method"].as_str() == Some("crypto") {
+            "wallet"
+        } else {
+            "account"
+        };
+        push(kind, &p["account"]);
+    }
+    for r in v["references"].as_array().into_iter().flatten() {
+        push("reference e-mail", &r["email"]);
+        push("reference phone", &r["phone"]);
+    }
+    for (field, kind) in [("address", "home"), ("shipping_address", "ship-to")] {
+        let a = &v[field];
+        let parts: Vec<&str> = ["line1", "city", "postcode", "country"]
+            .iter()
+            .filter_map(|k| a[*k].as_str())
+            .collect();
+        if !parts.is_empty() {
+            out.push((kind, parts.join(", ").to_lowercase()));
+        }
+    }
+    out
+}
+
 pub struct Engine {
     pub store: std::sync::Arc<Store>,
     pub data_dir: PathBuf,
     pub scoring: unmask_score::ScoringFile,
+    /// The reference data, loaded once when the service starts (the
+    /// sanctions index alone takes half a second to build), and the user's
+    /// own lists as installed, to which each scan adds confirmed cases.
+    intel: std::sync::Mutex<unmask_refdata::Intel>,
+    installed_lists: unmask_refdata::lists::Lists,
 }
 
 impl Engine {
+    pub fn new(
+        store: std::sync::Arc<Store>,
+        data_dir: PathBuf,
+        scoring: unmask_score::ScoringFile,
+    ) -> Engine {
+        let intel = unmask_refdata::Intel::load(&data_dir);
+        Engine {
+            store,
+            installed_lists: intel.lists.clone(),
+            intel: std::sync::Mutex::new(intel),
+            data_dir,
+            scoring,
+        }
+    }
+
     /// Scans everything in the store; saves and returns the findings.
     pub fn rescan(&self) -> Result<Findings, String> {
         let dir = tempfile::tempdir().map_err(|e| format!("no room for a scan: {e}"))?;
@@ -179,14 +251,27 @@ impl Engine {
         }
         let out = dir.path().join("out");
         let known_bad = self.known_bad()?;
-        let o = unmask_pipeline::scan(
+        // One scan at a time holds the reference data (the service runs
+        // them one at a time anyway).
+        let mut intel = self.intel.lock().unwrap_or_else(|p| p.into_inner());
+        intel.lists = self.installed_lists.clone();
+        let mut unusable = 0;
+        for (kind, value, note) in &known_bad {
+            unusable += intel.lists.add(kind, value, note).is_err() as usize;
+        }
+        if unusable > 0 {
+            eprintln!(
+                "unmask serve: {unusable} identifier(s) of confirmed cases are not usable as known-bad"
+            );
+        }
+        let o = unmask_pipeline::scan_with(
             &workspace,
             &out,
             unmask_ingest::DEFAULT_MAX_RECORD_BYTES,
             true,
+            &intel,
             &self.data_dir,
             &self.scoring,
-            &known_bad,
         )
         .map_err(|e| format!("scan failed: {e}"))?;
         let json = serde_json::to_string(&o.findings).map_err(|e| e.to_string())?;
@@ -196,7 +281,7 @@ impl Engine {
 
     /// The e-mails, phones and wallets of personas in actors confirmed as
     /// fraud, as known-bad list rows.
-    fn known_bad(&self) -> Result<Vec<unmask_pipeline::KnownBad>, String> {
+    fn known_bad(&self) -> Result<Vec<(String, String, String)>, String> {
         let mut out = vec![];
         for d in self.store.dispositions()? {
             if d.status != "confirmed_fraud" {
@@ -216,28 +301,13 @@ impl Engine {
                     let Ok(v) = serde_json::from_str::<Value>(&body) else {
                         continue;
                     };
-                    let strings = |f: &str| -> Vec<String> {
-                        match &v[f] {
-                            Value::String(s) => vec![s.clone()],
-                            Value::Array(a) => a
-                                .iter()
-                                .filter_map(|x| x.as_str().map(str::to_string))
-                                .collect(),
-                            _ => vec![],
-                        }
-                    };
-                    for e in strings("emails").into_iter().chain(strings("email")) {
-                        out.push(("email".into(), e, note.clone()));
-                    }
-                    for p in strings("phones") {
-                        out.push(("phone".into(), p, note.clone()));
-                    }
-                    for p in v["payment"].as_array().into_iter().flatten() {
-                        if p["method"].as_str() == Some("crypto")
-                            && let Some(a) = p["account"].as_str()
-                        {
-                            out.push(("wallet".into(), a.to_string(), note.clone()));
-                        }
+                    for (kind, value) in identifiers(&v) {
+                        let kind = match kind {
+                            "e-mail" => "email",
+                            "phone" | "wallet" => kind,
+                            _ => continue,
+                        };
+                        out.push((kind.to_string(), value, note.clone()));
                     }
                 }
             }

@@ -137,11 +137,6 @@ impl State {
         self.written.fetch_add(1, Ordering::SeqCst) + 1
     }
 
-    /// Notes a write of records (see [`State::mark_written`]).
-    pub fn written(&self) -> u64 {
-        self.mark_written()
-    }
-
     /// Findings that include every write up to `at`: the current ones, or
     /// a new scan (one at a time; a scan covers every write before it).
     pub async fn scanned_after(&self, at: u64) -> Result<Arc<Findings>, String> {
@@ -168,19 +163,35 @@ impl State {
     }
 }
 
-/// The benign disposition that dismisses this actor, if any: one recorded
-/// for the same personas or a superset of them. A new persona joining
-/// brings it back.
+/// The decisions recorded on this actor's personas, oldest first: those on
+/// an actor whose personas then included all of these. (Actors are keyed
+/// by their personas, not their ids, which each scan numbers afresh.)
+pub fn decisions_on<'a>(
+    ds: &'a [store::Disposition],
+    a: &'a ActorFinding,
+) -> impl DoubleEndedIterator<Item = &'a store::Disposition> + 'a {
+    ds.iter()
+        .filter(|d| d.subject_kind == "actor" && a.members.iter().all(|m| d.members.contains(m)))
+}
+
+/// The benign disposition that dismisses this actor, if any: the latest
+/// decision on its personas, when that is benign. A new persona joining
+/// brings the actor back.
 pub fn dismissed<'a>(
     ds: &'a [store::Disposition],
-    a: &ActorFinding,
+    a: &'a ActorFinding,
 ) -> Option<&'a store::Disposition> {
-    // The latest decision on these personas counts.
-    ds.iter()
+    decisions_on(ds, a)
         .rev()
-        .filter(|d| d.subject_kind == "actor" && a.members.iter().all(|m| d.members.contains(m)))
         .find(|d| d.status != "needs_review")
         .filter(|d| d.status == "benign")
+}
+
+/// Actors by risk, highest first (ties by id).
+pub fn actors_by_risk(f: &Findings) -> Vec<&ActorFinding> {
+    let mut by_risk: Vec<&ActorFinding> = f.actors.iter().collect();
+    by_risk.sort_by(|a, b| b.risk.total_cmp(&a.risk).then(a.id.cmp(&b.id)));
+    by_risk
 }
 
 /// Deletes a persona's personal data; returns how many records went.
@@ -291,11 +302,11 @@ pub fn router(state: Arc<State>) -> Router {
 /// after writes, retention).
 pub fn start(config: &Config) -> Result<Arc<State>, String> {
     let store = Arc::new(store::Store::open(&config.db)?);
-    let engine = engine::Engine {
-        store: store.clone(),
-        data_dir: config.data_dir.clone(),
-        scoring: config.scoring.clone(),
-    };
+    let engine = engine::Engine::new(
+        store.clone(),
+        config.data_dir.clone(),
+        config.scoring.clone(),
+    );
     Ok(Arc::new(State::new(store, engine, config.limits.clone())))
 }
 

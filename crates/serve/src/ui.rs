@@ -90,6 +90,20 @@ fn signed_in(state: &State, headers: &HeaderMap) -> Result<crate::auth::Caller, 
     }
 }
 
+/// The caller and the current findings, or the response to give instead
+/// (a redirect to sign-in, or why the scan failed).
+async fn signed_in_with_findings(
+    state: &State,
+    headers: &HeaderMap,
+) -> Result<(crate::auth::Caller, Arc<unmask_model::findings::Findings>), Response> {
+    let caller = signed_in(state, headers)?;
+    let f = state
+        .current()
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
+    Ok((caller, f))
+}
+
 async fn login_page() -> Response {
     Html(format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>Sign in · unmask</title><style>{STYLE}</style></head>\
@@ -164,13 +178,9 @@ async fn queue(
     headers: HeaderMap,
     Query(q): Query<QueueQuery>,
 ) -> Response {
-    let caller = match signed_in(&state, &headers) {
-        Ok(c) => c,
+    let (caller, f) = match signed_in_with_findings(&state, &headers).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let f = match state.current().await {
-        Ok(f) => f,
-        Err(e) => return ApiError::from(e).into_response(),
     };
     let ds = state.store.dispositions().unwrap_or_default();
     let _ = state
@@ -180,9 +190,7 @@ async fn queue(
     let show_all = q.all.is_some();
     let mut rows = String::new();
     let mut n = 0;
-    let mut by_risk: Vec<&unmask_model::findings::ActorFinding> = f.actors.iter().collect();
-    by_risk.sort_by(|a, b| b.risk.total_cmp(&a.risk).then(a.id.cmp(&b.id)));
-    for a in by_risk {
+    for a in crate::actors_by_risk(&f) {
         let l = a.level.map_or("low", level_name);
         if (level != "any" && l != level) || (!show_all && crate::dismissed(&ds, a).is_some()) {
             continue;
@@ -225,65 +233,11 @@ async fn queue(
     )
 }
 
-/// Identifiers of a persona's records worth drawing: contacts, accounts,
-/// devices, addresses, IPs.
-fn identifiers(v: &Value) -> Vec<(String, String)> {
-    let mut out = vec![];
-    let mut push = |kind: &str, x: &Value| {
-        if let Some(s) = x.as_str().map(str::trim).filter(|s| !s.is_empty()) {
-            out.push((kind.to_string(), s.to_lowercase()));
-        }
-    };
-    for (field, kind) in [("emails", "e-mail"), ("phones", "phone")] {
-        for x in v[field].as_array().into_iter().flatten() {
-            push(kind, x);
-        }
-    }
-    for (field, kind) in [
-        ("email", "e-mail"),
-        ("login", "login"),
-        ("ip", "IP"),
-        ("application_ip", "IP"),
-        ("device_fingerprint", "device"),
-        ("photo_hash", "photo"),
-    ] {
-        push(kind, &v[field]);
-    }
-    for p in v["payment"].as_array().into_iter().flatten() {
-        push("account", &p["account"]);
-    }
-    for r in v["references"].as_array().into_iter().flatten() {
-        push("reference e-mail", &r["email"]);
-        push("reference phone", &r["phone"]);
-    }
-    for field in ["address", "shipping_address"] {
-        let a = &v[field];
-        if a.is_object() {
-            let parts: Vec<&str> = ["line1", "city", "postcode", "country"]
-                .iter()
-                .filter_map(|k| a[*k].as_str())
-                .collect();
-            if !parts.is_empty() {
-                out.push((
-                    if field == "address" {
-                        "home"
-                    } else {
-                        "ship-to"
-                    }
-                    .into(),
-                    parts.join(", ").to_lowercase(),
-                ));
-            }
-        }
-    }
-    out
-}
-
 /// The actor's graph as SVG: personas on a circle, the identifiers they
 /// share inside it, each node a link.
-fn graph_svg(members: &[(String, Option<String>, Vec<(String, String)>)]) -> String {
+fn graph_svg(members: &[(String, Option<String>, Vec<(&str, String)>)]) -> String {
     use std::collections::BTreeMap;
-    let mut shared: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    let mut shared: BTreeMap<(&str, String), Vec<usize>> = BTreeMap::new();
     for (i, (_, _, ids)) in members.iter().enumerate() {
         for id in ids {
             let e = shared.entry(id.clone()).or_default();
@@ -293,7 +247,7 @@ fn graph_svg(members: &[(String, Option<String>, Vec<(String, String)>)]) -> Str
         }
     }
     // Only what links two personas or more (the rest is on their pages).
-    let links: Vec<((String, String), Vec<usize>)> =
+    let links: Vec<((&str, String), Vec<usize>)> =
         shared.into_iter().filter(|(_, m)| m.len() > 1).collect();
     let (w, h) = (900.0f64, 560.0f64);
     let (cx, cy) = (w / 2.0, h / 2.0);
@@ -488,13 +442,9 @@ fn hours_svg(hours: &[u32; 24], claimed: Option<&str>) -> String {
 }
 
 async fn actor(St(state): St<Arc<State>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let caller = match signed_in(&state, &headers) {
-        Ok(c) => c,
+    let (caller, f) = match signed_in_with_findings(&state, &headers).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let f = match state.current().await {
-        Ok(f) => f,
-        Err(e) => return ApiError::from(e).into_response(),
     };
     let Some(a) = f.actors.iter().find(|a| a.id == id) else {
         return (
@@ -526,7 +476,7 @@ async fn actor(St(state): St<Arc<State>>, headers: HeaderMap, Path(id): Path<Str
             if let Ok(Some(body)) = state.store.record(kind, m)
                 && let Ok(v) = serde_json::from_str::<Value>(&body)
             {
-                ids.extend(identifiers(&v));
+                ids.extend(crate::engine::identifiers(&v));
             }
         }
         members.push((m.clone(), p.and_then(|p| p.name.clone()), ids));
@@ -547,10 +497,7 @@ async fn actor(St(state): St<Arc<State>>, headers: HeaderMap, Path(id): Path<Str
     }
     let ds = state.store.dispositions().unwrap_or_default();
     let mut history = String::new();
-    for d in ds.iter().filter(|d| {
-        d.subject_kind == "actor"
-            && (d.subject == id || a.members.iter().all(|m| d.members.contains(m)))
-    }) {
+    for d in crate::decisions_on(&ds, a) {
         let _ = write!(
             history,
             "<li><strong>{}</strong> by token {} at {}: {}</li>",
@@ -631,15 +578,11 @@ async fn persona(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let caller = match signed_in(&state, &headers) {
-        Ok(c) => c,
+    let (caller, f) = match signed_in_with_findings(&state, &headers).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let f = match state.current().await {
-        Ok(f) => f,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    let p = crate::api::findings_persona(&f, &id);
+    let p = f.personas.iter().find(|p| p.id == id);
     let mut records = String::new();
     for kind in ["applications", "workers"] {
         if let Ok(Some(body)) = state.store.record(kind, &id) {

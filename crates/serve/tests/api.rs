@@ -279,7 +279,6 @@ fn the_service_and_the_batch_scan_give_the_same_findings() {
             true,
             &dir.path().join("no-data"),
             &unmask_score::ScoringFile::default(),
-            &[],
         )
         .unwrap();
         let batch = serde_json::to_value(&o.findings).unwrap();
