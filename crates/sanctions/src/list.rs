@@ -131,6 +131,32 @@ pub fn normalise_identifier(kind: IdKind, raw: &str) -> String {
     }
 }
 
+/// The identifier kind of an identity document by its type as a list
+/// names it, in English, French or Spanish (`Passport`, `Numéro de
+/// passeport`, `Número de pasaporte`, `National Identification Number`,
+/// `Cédula No.`, `Registration Number`, `Tax ID No.`); `None` for a kind
+/// not screened.
+pub fn document_kind(name: &str) -> Option<IdKind> {
+    let n = name.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| n.contains(w));
+    if has(&["passport", "passeport", "pasaporte"]) {
+        Some(IdKind::Passport)
+    } else if has(&[
+        "national id",
+        "identification",
+        "identity",
+        "identidad",
+        "cedula",
+        "cédula",
+    ]) {
+        Some(IdKind::NationalId)
+    } else if has(&["registration", "tax id"]) {
+        Some(IdKind::Registration)
+    } else {
+        None
+    }
+}
+
 /// Latin-1 bytes as text (OFAC's files are not UTF-8).
 fn latin1(b: &[u8]) -> String {
     b.iter().map(|&c| c as char).collect()
@@ -143,13 +169,54 @@ fn field(b: &[u8]) -> Option<String> {
     (s != "-0-" && !s.is_empty()).then(|| s.to_string())
 }
 
+/// Line numbers of byte offsets in one file, counted as a reader moves
+/// forward, never from the start again.
+pub(crate) struct Lines<'a> {
+    bytes: &'a [u8],
+    counted_to: usize,
+    before: u64,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines {
+            bytes,
+            counted_to: 0,
+            before: 0,
+        }
+    }
+
+    /// The 1-based line of byte `pos`.
+    pub(crate) fn at(&mut self, pos: usize) -> u64 {
+        let pos = pos.min(self.bytes.len());
+        if pos > self.counted_to {
+            self.before +=
+                memchr::memchr_iter(b'\n', &self.bytes[self.counted_to..pos]).count() as u64;
+            self.counted_to = pos;
+        }
+        self.before + 1
+    }
+
+    /// The line of a CSV record at the `csv` reader's byte offset: after a
+    /// CRLF that offset is at the LF it has not yet consumed (and its own
+    /// line count one short), not at the record.
+    pub(crate) fn of_csv_record(&mut self, mut pos: usize) -> u64 {
+        while matches!(self.bytes.get(pos), Some(b'\r' | b'\n')) {
+            pos += 1;
+        }
+        self.at(pos)
+    }
+}
+
 /// Rows of a headerless OFAC CSV: (line, fields), with unreadable rows
 /// reported.
 fn rows(path: &Path, problems: &mut Vec<Problem>) -> std::io::Result<Vec<(u64, Vec<Vec<u8>>)>> {
+    let bytes = std::fs::read(path)?;
+    let mut lines = Lines::new(&bytes);
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_path(path)?;
+        .from_reader(bytes.as_slice());
     let file = path.display().to_string();
     let mut out = vec![];
     let mut rec = csv::ByteRecord::new();
@@ -157,7 +224,7 @@ fn rows(path: &Path, problems: &mut Vec<Problem>) -> std::io::Result<Vec<(u64, V
         match r.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {
-                let line = rec.position().map_or(0, |p| p.line());
+                let line = lines.of_csv_record(rec.position().map_or(0, |p| p.byte() as usize));
                 // The DOS end-of-file byte makes a last one-field row.
                 if rec.len() == 1 && rec[0].iter().all(|&b| b == 0x1A || b.is_ascii_whitespace()) {
                     continue;
@@ -165,7 +232,7 @@ fn rows(path: &Path, problems: &mut Vec<Problem>) -> std::io::Result<Vec<(u64, V
                 out.push((line, rec.iter().map(<[u8]>::to_vec).collect()));
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = lines.of_csv_record(e.position().map_or(0, |p| p.byte() as usize));
                 problems.push(Problem {
                     file: file.clone(),
                     line,
@@ -386,17 +453,16 @@ fn read_remarks(remarks: &str, e: &mut Entity) {
         } else if let Some(v) = after("Phone Number").or_else(|| after("Telephone")) {
             e.identifiers.push(identifier(IdKind::Phone, v));
         } else {
-            let documents = [
-                ("Passport", IdKind::Passport),
-                ("Diplomatic Passport", IdKind::Passport),
-                ("National ID No.", IdKind::NationalId),
-                ("Identification Number", IdKind::NationalId),
-                ("Registration Number", IdKind::Registration),
-                ("Registration ID", IdKind::Registration),
-            ];
-            for (prefix, kind) in documents {
-                if let Some(v) = after(prefix) {
-                    // "290320764 (Korea, North) expires 2020": the number only.
+            // "Passport 290320764 (Korea, North) expires 2020": the number only.
+            for label in [
+                "Passport",
+                "Diplomatic Passport",
+                "National ID No.",
+                "Identification Number",
+                "Registration Number",
+                "Registration ID",
+            ] {
+                if let (Some(v), Some(kind)) = (after(label), document_kind(label)) {
                     let number = v.split([' ', '(']).next().unwrap_or("");
                     if !number.is_empty() {
                         e.identifiers.push(identifier(kind, number));
@@ -415,6 +481,15 @@ pub(crate) fn shared_data() -> std::path::PathBuf {
     std::env::var_os("UNMASK_SHARED_DATA")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+}
+
+/// An entity's identifiers as (kind, value), for tests to compare.
+#[cfg(test)]
+pub(crate) fn ids(e: &Entity) -> Vec<(IdKind, &str)> {
+    e.identifiers
+        .iter()
+        .map(|i| (i.kind, i.value.as_str()))
+        .collect()
 }
 
 pub(crate) fn identifier(kind: IdKind, raw: &str) -> Identifier {
@@ -446,11 +521,7 @@ mod tests {
                 strong: false
             }]
         );
-        let ids: Vec<(IdKind, &str)> = e
-            .identifiers
-            .iter()
-            .map(|i| (i.kind, i.value.as_str()))
-            .collect();
+        let ids = crate::list::ids(&e);
         assert_eq!(
             ids,
             [

@@ -122,20 +122,10 @@ pub fn load(file: &str, bytes: &[u8]) -> (Vec<Entity>, Vec<Problem>) {
         let Some(&ix) = by_identity.get(&identity) else {
             continue;
         };
-        let kind = refs
+        let Some(kind) = refs
             .value("IDRegDocType", kind.as_deref())
-            .unwrap_or("")
-            .to_lowercase();
-        let kind = if kind.contains("passport") {
-            IdKind::Passport
-        } else if kind.contains("national id")
-            || kind.contains("identification")
-            || kind.contains("cedula")
-        {
-            IdKind::NationalId
-        } else if kind.contains("registration") || kind.contains("tax id") {
-            IdKind::Registration
-        } else {
+            .and_then(crate::list::document_kind)
+        else {
             continue;
         };
         let id = identifier(kind, &number);
@@ -493,11 +483,7 @@ mod tests {
         assert_eq!(ri.nationalities, ["Korea, North"]);
         assert_eq!(ri.addresses, ["Ryugyong St, Pyongyang, Korea, North"]);
         assert_eq!(ri.gender, Some(Gender::Male));
-        let ids: Vec<(IdKind, &str)> = ri
-            .identifiers
-            .iter()
-            .map(|i| (i.kind, i.value.as_str()))
-            .collect();
+        let ids = crate::list::ids(ri);
         assert_eq!(
             ids,
             [

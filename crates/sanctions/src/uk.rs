@@ -36,20 +36,7 @@ pub fn load(file: &str, bytes: &[u8]) -> (Vec<Entity>, Vec<Problem>) {
         .flexible(true)
         .from_reader(bytes);
     let mut rec = csv::ByteRecord::new();
-    let (mut counted_to, mut lines_before) = (0usize, 0u64);
-    let mut line_at = |mut pos: usize| {
-        // After a CRLF the reader's offset is at the LF it has not yet
-        // consumed, not at the record.
-        while matches!(bytes.get(pos), Some(b'\r' | b'\n')) {
-            pos += 1;
-        }
-        let pos = pos.min(bytes.len());
-        if pos > counted_to {
-            lines_before += memchr::memchr_iter(b'\n', &bytes[counted_to..pos]).count() as u64;
-            counted_to = pos;
-        }
-        lines_before + 1
-    };
+    let mut lines = crate::list::Lines::new(bytes);
     let mut columns: Option<FxHashMap<String, usize>> = None;
     let mut entities: Vec<Entity> = vec![];
     let mut by_id: FxHashMap<String, usize> = FxHashMap::default();
@@ -59,7 +46,7 @@ pub fn load(file: &str, bytes: &[u8]) -> (Vec<Entity>, Vec<Problem>) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = line_at(e.position().map_or(0, |p| p.byte() as usize));
+                let line = lines.of_csv_record(e.position().map_or(0, |p| p.byte() as usize));
                 problems.push(problem(line, e.to_string()));
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     break;
@@ -67,9 +54,7 @@ pub fn load(file: &str, bytes: &[u8]) -> (Vec<Entity>, Vec<Problem>) {
                 continue;
             }
         }
-        // The line from the record's byte offset: the reader's own count
-        // is one short after CRLF line ends.
-        let line = line_at(rec.position().map_or(0, |p| p.byte() as usize));
+        let line = lines.of_csv_record(rec.position().map_or(0, |p| p.byte() as usize));
         let cells: Vec<String> = rec
             .iter()
             .map(|c| {
@@ -324,11 +309,7 @@ Last Updated,Unique ID,OFSI Group ID,UN Reference Number,Name 6,Name 1,Name 2,Na
         assert_eq!(pak.nationalities, ["North Korea", "China"]);
         assert_eq!(pak.gender, Some(Gender::Male));
         assert_eq!(pak.addresses, ["Ryugyong St, Pyongyang, North Korea"]);
-        let ids: Vec<(IdKind, &str)> = pak
-            .identifiers
-            .iter()
-            .map(|i| (i.kind, i.value.as_str()))
-            .collect();
+        let ids = crate::list::ids(pak);
         assert_eq!(
             ids,
             [
@@ -342,11 +323,7 @@ Last Updated,Unique ID,OFSI Group ID,UN Reference Number,Name 6,Name 1,Name 2,Na
         let company = &es[1];
         assert_eq!(company.kind, EntityKind::Entity);
         assert_eq!(company.programs, ["Democratic People's Republic of Korea"]);
-        let ids: Vec<(IdKind, &str)> = company
-            .identifiers
-            .iter()
-            .map(|i| (i.kind, i.value.as_str()))
-            .collect();
+        let ids = crate::list::ids(company);
         assert_eq!(
             ids,
             [

@@ -116,15 +116,9 @@ fn designation(n: &Node) -> Result<Entity, String> {
         else {
             continue;
         };
-        let kind = kind.to_lowercase();
-        let kind = if kind.contains("pass") || kind.contains("pasaporte") {
-            IdKind::Passport
-        } else if kind.contains("identification")
-            || kind.contains("identity")
-            || kind.contains("identidad")
-        {
-            IdKind::NationalId
-        } else {
+        // The UN lists passports and national numbers only.
+        let Some(kind @ (IdKind::Passport | IdKind::NationalId)) = crate::list::document_kind(kind)
+        else {
             continue;
         };
         let value = normalise_identifier(kind, number);
@@ -237,11 +231,7 @@ mod tests {
             ri.addresses,
             ["Pyongyang, Democratic People's Republic of Korea"]
         );
-        let ids: Vec<(IdKind, &str)> = ri
-            .identifiers
-            .iter()
-            .map(|i| (i.kind, i.value.as_str()))
-            .collect();
+        let ids = crate::list::ids(ri);
         assert_eq!(
             ids,
             [

@@ -63,16 +63,7 @@ pub fn records(
     problems: &mut Vec<Problem>,
 ) {
     let mut reader = quick_xml::Reader::from_reader(bytes);
-    // Line numbers are counted as the reader moves, never from the start.
-    let (mut counted_to, mut line) = (0usize, 1u64);
-    let mut line_at = |pos: usize| {
-        let pos = pos.min(bytes.len());
-        if pos > counted_to {
-            line += memchr::memchr_iter(b'\n', &bytes[counted_to..pos]).count() as u64;
-            counted_to = pos;
-        }
-        line
-    };
+    let mut lines = crate::list::Lines::new(bytes);
     // The record being built: a stack of open elements.
     let mut stack: Vec<Node> = vec![];
     let mut start_line = 0;
@@ -83,7 +74,7 @@ pub fn records(
             Err(e) => {
                 problems.push(Problem {
                     file: file.to_string(),
-                    line: line_at(reader.error_position() as usize),
+                    line: lines.at(reader.error_position() as usize),
                     reason: format!("malformed XML, reading stopped here: {e}"),
                 });
                 return;
@@ -103,7 +94,7 @@ pub fn records(
                 continue;
             }
             if stack.is_empty() {
-                start_line = line_at(before);
+                start_line = lines.at(before);
             }
             let mut node = Node {
                 name: String::from_utf8_lossy(s.local_name().as_ref()).into_owned(),
