@@ -475,19 +475,29 @@ impl Store {
         kind: &str,
         mut each: impl FnMut(&str, &str) -> std::io::Result<()>,
     ) -> Result<()> {
-        let k = kind.to_string();
-        let rows = self.with_tx(move |tx| {
-            tx.query(
-                "SELECT id, body FROM records WHERE kind = $1 ORDER BY id",
-                &[t(&k)],
-            )
-        })?;
-        for mut r in rows {
-            let body = r.pop().map(Val::text).unwrap_or_default();
-            let id = r.pop().map(Val::text).unwrap_or_default();
-            each(&id, &body).map_err(|e| format!("cannot write record {kind}/{id}: {e}"))?;
+        // A page at a time, after the last id seen: memory holds one page,
+        // not the store (a rescan reads every record).
+        const PAGE: i64 = 5_000;
+        let mut after = String::new();
+        loop {
+            let (k, from) = (t(kind), t(&after));
+            let rows = self.with_tx(move |tx| {
+                tx.query(
+                    "SELECT id, body FROM records WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3",
+                    &[k, from, i(PAGE)],
+                )
+            })?;
+            let full = rows.len() as i64 == PAGE;
+            for mut r in rows {
+                let body = r.pop().map(Val::text).unwrap_or_default();
+                let id = r.pop().map(Val::text).unwrap_or_default();
+                each(&id, &body).map_err(|e| format!("cannot write record {kind}/{id}: {e}"))?;
+                after = id;
+            }
+            if !full {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     pub fn record(&self, kind: &str, id: &str) -> Result<Option<String>> {
@@ -804,6 +814,19 @@ mod tests {
             assert_eq!(s.audit_log(Some("a1"), 5).unwrap()[0].token_id, None);
             assert!(s.delete_record("applications", "a1").unwrap());
             assert!(!s.delete_record("applications", "a1").unwrap());
+            // Read back a page at a time, every record once, in id order.
+            let many: Vec<(String, String)> = (0..12_001)
+                .map(|n| (format!("e{n:05}"), "{}".to_string()))
+                .collect();
+            s.put_records("okta", many).unwrap();
+            let mut seen = vec![];
+            s.each_record("okta", |id, _| {
+                seen.push(id.to_string());
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(seen.len(), 12_001);
+            assert!(seen.windows(2).all(|w| w[0] < w[1]) && seen[0] == "e00000");
         }
     }
 }
