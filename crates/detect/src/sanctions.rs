@@ -12,7 +12,7 @@
 //! and a different listed one takes a name match below review.
 
 use crate::{Signal, Subject, Weights};
-use unmask_graph::{IdentId, IdentKind, IdentityGraph, PersonaId, Role};
+use unmask_graph::{IdentId, IdentKind, IdentityGraph, Node, PersonaId, Role};
 use unmask_sanctions::screen::REVIEW_AT;
 use unmask_sanctions::{EntityKind, IdKind, Index, Query};
 
@@ -24,20 +24,16 @@ pub fn detect(g: &IdentityGraph, lists: Option<&Index>, w: &Weights, out: &mut V
     holders(g, ix, w, out);
 }
 
-/// Entries giving this e-mail or phone.
-fn contact_holders<'a>(g: &IdentityGraph, ix: &'a Index, id: IdentId) -> (&'static str, &'a [u32]) {
-    let text = g.ident_text(id);
-    match g.ident_kind(id) {
-        IdentKind::Email => ("e-mail", ix.holders(IdKind::Email, text)),
-        IdentKind::Phone => ("phone", ix.holders(IdKind::Phone, text)),
-        _ => ("", &[]),
-    }
-}
-
-/// A name screened as a person's, without a date of birth.
-fn name_match(ix: &Index, name: &str) -> Option<unmask_sanctions::Match> {
+/// The best match at review level for a person's name (and date of birth,
+/// when known).
+fn name_match(
+    ix: &Index,
+    name: &str,
+    date_of_birth: Option<String>,
+) -> Option<unmask_sanctions::Match> {
     let q = Query {
         name: name.to_string(),
+        date_of_birth,
         kind: Some(EntityKind::Individual),
         ..Default::default()
     };
@@ -46,29 +42,10 @@ fn name_match(ix: &Index, name: &str) -> Option<unmask_sanctions::Match> {
 
 fn references(g: &IdentityGraph, ix: &Index, w: &Weights, out: &mut Vec<Signal>) {
     for (r_ix, r) in g.references.iter().enumerate() {
-        let giver = &g.personas[r.of.ix()].record_id;
-        let who = r.name.as_ref().map_or("a reference".to_string(), |n| {
-            format!("reference {:?}", n.display)
-        });
-        for id in [r.email, r.phone].into_iter().flatten() {
-            let (what, holders) = contact_holders(g, ix, id);
-            if let Some(&first) = holders.first() {
-                out.push(Signal {
-                    id: "sanctions_identifier_hit",
-                    subject: Subject::Persona(r.of),
-                    weight: w.sanctions_identifier,
-                    evidence: format!(
-                        "{giver} gives {who} at {what} {}, which the sanctions list gives for {}",
-                        g.ident_text(id),
-                        describe(ix, first)
-                    ),
-                    cites: vec![],
-                    fact: format!("sanctions_id:{}:{}", r.of.0, id.0),
-                });
-            }
-        }
         let Some(name) = &r.name else { continue };
-        if let Some(m) = name_match(ix, &name.display) {
+        let giver = &g.personas[r.of.ix()].record_id;
+        let who = format!("reference {:?}", name.display);
+        if let Some(m) = name_match(ix, &name.display, None) {
             out.push(Signal {
                 id: "sanctions_name_review",
                 subject: Subject::Persona(r.of),
@@ -98,7 +75,7 @@ fn holders(g: &IdentityGraph, ix: &Index, w: &Weights, out: &mut Vec<Signal>) {
             continue;
         }
         seen.push((pay.worker, holder.key.as_str()));
-        if let Some(m) = name_match(ix, &holder.display) {
+        if let Some(m) = name_match(ix, &holder.display, None) {
             out.push(Signal {
                 id: "sanctions_name_review",
                 subject: Subject::Persona(pay.worker),
@@ -140,18 +117,27 @@ fn identifiers(g: &IdentityGraph, ix: &Index, w: &Weights, out: &mut Vec<Signal>
             continue;
         };
         for e in g.edges_into(id) {
-            if !matches!(e.role, Role::Own | Role::Payout) {
-                continue;
-            }
-            let Some(p) = g.persona_of(e.from) else {
-                continue;
+            // The persona's own, or a contact it gives for a reference.
+            let (p, uses) = match (e.role, e.from) {
+                (Role::Own | Role::Payout, from) => match g.persona_of(from) {
+                    Some(p) => (p, "uses".to_string()),
+                    None => continue,
+                },
+                (Role::Contact, Node::Reference(r)) => {
+                    let r = &g.references[r.ix()];
+                    let who = r.name.as_ref().map_or("a reference".to_string(), |n| {
+                        format!("reference {:?}", n.display)
+                    });
+                    (r.of, format!("gives {who} at"))
+                }
+                _ => continue,
             };
             out.push(Signal {
                 id: "sanctions_identifier_hit",
                 subject: Subject::Persona(p),
                 weight: w.sanctions_identifier,
                 evidence: format!(
-                    "{} uses {what} {text}, which the sanctions list gives for {}",
+                    "{} {uses} {what} {text}, which the sanctions list gives for {}",
                     g.personas[p.ix()].record_id,
                     describe(ix, first)
                 ),
@@ -173,13 +159,7 @@ fn names(g: &IdentityGraph, ix: &Index, w: &Weights, out: &mut Vec<Signal>) {
 fn name_review(g: &IdentityGraph, ix: &Index, w: &Weights, p: PersonaId) -> Option<Signal> {
     let me = &g.personas[p.ix()];
     let name = me.name.as_ref()?;
-    let q = Query {
-        name: name.display.clone(),
-        date_of_birth: me.date_of_birth.map(|d| d.to_string()),
-        kind: Some(EntityKind::Individual),
-        ..Default::default()
-    };
-    let m = ix.screen(&q, REVIEW_AT, 1).into_iter().next()?;
+    let m = name_match(ix, &name.display, me.date_of_birth.map(|d| d.to_string()))?;
     Some(Signal {
         id: "sanctions_name_review",
         subject: Subject::Persona(p),
