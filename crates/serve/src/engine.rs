@@ -175,7 +175,7 @@ pub fn identifiers(v: &Value) -> Vec<(&'static str, String)> {
         ("ip", "IP"),
         ("application_ip", "IP"),
         ("device_fingerprint", "device"),
-        ("photo_hash", "photo"),
+        ("photo_phash", "photo"),
     ] {
         push(kind, &v[field]);
     }
