@@ -7,11 +7,12 @@
 #     the application's score): latency p50 / p99 over sequential requests.
 # Not a test: run it by hand.
 #
-#   bench/serve.sh [PERSONAS] [APPLICATIONS]     (defaults 3000, 100)
+#   bench/serve.sh [PERSONAS] [APPLICATIONS] [CLIENTS]   (defaults 3000, 100, 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${1:-3000}
 APPS=${2:-100}
+CLIENTS=${3:-2}
 DIR=$(mktemp -d /tmp/unmask-serve-bench.XXXXXX)
 TARGET=${CARGO_TARGET_DIR:-target}
 cargo build --release --quiet
@@ -43,11 +44,18 @@ for kind, name in [("applications", "applications.jsonl"), ("assets", "assets.js
 PY
 post() { curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary "@$2" "http://127.0.0.1:$PORT/v1/$1"; }
 for f in "$DIR"/batches/{applications,assets,payroll,auth}.*.json; do post "$(basename "$f" | cut -d. -f1)" "$f"; done
-EVENTS=$(python3 -c "import sys; print(sum(1 for _ in open('$DIR/workspace/okta.jsonl')))")
-START=$(date +%s.%N)
-for f in "$DIR"/batches/okta.*.json; do post okta "$f"; done
-END=$(date +%s.%N)
-python3 -c "print(f'event ingest: $EVENTS Okta events in {($END-$START):.2f} s = {$EVENTS/($END-$START):,.0f} events/s')"
+# Half the batches from one client, the other half from CLIENTS at once:
+# every event is new to the store in both.
+export -f post; export TOKEN PORT
+ls "$DIR"/batches/okta.*.json | awk 'NR % 2 == 1' > "$DIR/half.1"
+ls "$DIR"/batches/okta.*.json | awk 'NR % 2 == 0' > "$DIR/half.$CLIENTS"
+for clients in 1 "$CLIENTS"; do
+  N=$(python3 -c "import json; print(sum(len(json.load(open(f.strip()))) for f in open('$DIR/half.$clients')))")
+  START=$(date +%s.%N)
+  xargs -P "$clients" -I{} bash -c 'post okta {}' < "$DIR/half.$clients"
+  END=$(date +%s.%N)
+  python3 -c "print(f'event ingest, $clients client(s): $N Okta events in {($END-$START):.2f} s = {$N/($END-$START):,.0f} events/s')"
+done
 # Scan once so that the timed requests below measure a change, not the first scan.
 curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/actors"
 PERSONAS=$(curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/findings" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["personas"]))')
