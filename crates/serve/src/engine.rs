@@ -3,12 +3,15 @@
 //!
 //! The store is written out as a workspace in the data contract's layout
 //! (one JSON Lines file per kind) and scanned whole, so the service and the
-//! batch scan cannot disagree: they are one code path. Confirmed-fraud
-//! dispositions add their actor's e-mails, phones and wallets to the known-
-//! bad lists of the next scan. This is a full rescan per change, which is
-//! fine at the size of a company's hiring data (a demo world of 3,000
-//! personas scans in well under a second) and not at a marketplace's
-//! million; an incremental path is the next step.
+//! batch scan cannot disagree: they are one code path. The workspace is
+//! kept between scans and a kind's file rewritten only when the store says
+//! its records changed, so a new application does not rewrite the sign-ins.
+//! Confirmed-fraud dispositions add their actor's e-mails, phones and
+//! wallets to the known-bad lists of the next scan. Every change is still
+//! scored by a whole scan (0.15 s at 3,000 personas, a minute and more at
+//! a million): why a local update cannot yet give the batch scan's
+//! findings, and the plan, are in ARCHITECTURE.md. `UNMASK_DEBUG_SERVE`
+//! prints each scan's timings.
 
 use crate::store::Store;
 use serde_json::Value;
@@ -18,7 +21,7 @@ use unmask_model::findings::Findings;
 
 /// What the API accepts, the workspace file each kind becomes, and how a
 /// record of it is identified.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     Applications,
     Workers,
@@ -213,6 +216,15 @@ pub struct Engine {
     /// own lists as installed, to which each scan adds confirmed cases.
     intel: std::sync::Mutex<unmask_refdata::Intel>,
     installed_lists: unmask_refdata::lists::Lists,
+    /// The workspace the last scan read, kept: each kind's file with the
+    /// store's change count it was written at, so that a scan after new
+    /// applications rewrites applications.jsonl and not the sign-ins.
+    workspace: std::sync::Mutex<Option<Workspace>>,
+}
+
+struct Workspace {
+    dir: tempfile::TempDir,
+    written: std::collections::HashMap<Kind, u64>,
 }
 
 impl Engine {
@@ -226,6 +238,7 @@ impl Engine {
             store,
             installed_lists: intel.lists.clone(),
             intel: std::sync::Mutex::new(intel),
+            workspace: std::sync::Mutex::new(None),
             data_dir,
             scoring,
         }
@@ -233,26 +246,48 @@ impl Engine {
 
     /// Scans everything in the store; saves and returns the findings.
     pub fn rescan(&self) -> Result<Findings, String> {
-        let dir = tempfile::tempdir().map_err(|e| format!("no room for a scan: {e}"))?;
-        let workspace = dir.path().join("workspace");
-        std::fs::create_dir_all(&workspace).map_err(|e| e.to_string())?;
+        let t0 = std::time::Instant::now();
+        // One scan at a time holds the workspace (and the reference data
+        // below; the service runs them one at a time anyway).
+        let mut ws = self.workspace.lock().unwrap_or_else(|p| p.into_inner());
+        if ws.is_none() {
+            let dir = tempfile::tempdir().map_err(|e| format!("no room for a scan: {e}"))?;
+            std::fs::create_dir_all(dir.path().join("workspace")).map_err(|e| e.to_string())?;
+            *ws = Some(Workspace {
+                dir,
+                written: Default::default(),
+            });
+        }
+        let ws = ws.as_mut().expect("made above");
+        let workspace = ws.dir.path().join("workspace");
         for kind in KINDS {
-            if self.store.count_records(kind.name())? == 0 {
+            // Taken before reading: a change during the read outdates it.
+            let changes = self.store.changes(kind.name());
+            if ws.written.get(&kind) == Some(&changes) {
                 continue;
             }
-            let file =
-                std::fs::File::create(workspace.join(kind.file())).map_err(|e| e.to_string())?;
-            let mut w = std::io::BufWriter::new(file);
-            self.store.each_record(kind.name(), |_, body| {
-                w.write_all(body.as_bytes())?;
-                w.write_all(b"\n")
-            })?;
-            w.flush().map_err(|e| e.to_string())?;
+            ws.written.remove(&kind);
+            let path = workspace.join(kind.file());
+            if self.store.count_records(kind.name())? == 0 {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
+                }
+            } else {
+                let file = std::fs::File::create(&path).map_err(|e| e.to_string())?;
+                let mut w = std::io::BufWriter::new(file);
+                self.store.each_record(kind.name(), |_, body| {
+                    w.write_all(body.as_bytes())?;
+                    w.write_all(b"\n")
+                })?;
+                w.flush().map_err(|e| e.to_string())?;
+            }
+            ws.written.insert(kind, changes);
         }
-        let out = dir.path().join("out");
+        let t_written = t0.elapsed();
+        let out = ws.dir.path().join("out");
         let known_bad = self.known_bad()?;
-        // One scan at a time holds the reference data (the service runs
-        // them one at a time anyway).
         let mut intel = self.intel.lock().unwrap_or_else(|p| p.into_inner());
         intel.lists = self.installed_lists.clone();
         let mut unusable = 0;
@@ -274,8 +309,12 @@ impl Engine {
             &self.scoring,
         )
         .map_err(|e| format!("scan failed: {e}"))?;
+        let t_scanned = t0.elapsed();
         let json = serde_json::to_string(&o.findings).map_err(|e| e.to_string())?;
         self.store.save_findings(&json)?;
+        if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
+            eprintln!("rescan: written {:?} scanned {:?} saved {:?} stages {:?}", t_written, t_scanned, t0.elapsed(), o.timings);
+        }
         Ok(o.findings)
     }
 

@@ -256,6 +256,10 @@ enum Backend {
 
 pub struct Store {
     backend: Backend,
+    /// Per record kind, how many times its records changed through this
+    /// store (the service is the store's one writer), so that a rescan
+    /// rewrites only the kinds that did.
+    changes: Mutex<std::collections::HashMap<String, u64>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -344,6 +348,7 @@ impl Store {
         }
         Ok(Store {
             backend: Backend::Sqlite(Mutex::new(conn)),
+            changes: Mutex::default(),
         })
     }
 
@@ -378,6 +383,7 @@ impl Store {
             .map_err(|_| "the store's thread ended".to_string())??;
         let store = Store {
             backend: Backend::Postgres(Mutex::new(tx)),
+            changes: Mutex::default(),
         };
         store.with_tx(move |tx| {
             tx.execute(
@@ -458,7 +464,8 @@ impl Store {
     /// with an id already stored replaces it. Returns how many were new.
     pub fn put_records(&self, kind: &str, records: Vec<(String, String)>) -> Result<usize> {
         let kind = kind.to_string();
-        self.with_tx(move |tx| {
+        let changed = kind.clone();
+        let n = self.with_tx(move |tx| {
             let at = now_ms();
             let mut new = 0;
             for (id, body) in records {
@@ -479,7 +486,9 @@ impl Store {
                 }
             }
             Ok(new)
-        })
+        });
+        self.changed(&changed);
+        n
     }
 
     /// Every record of one kind, in id order, to `each` (id, JSON).
@@ -537,14 +546,32 @@ impl Store {
     /// Deletes a record; returns whether there was one.
     pub fn delete_record(&self, kind: &str, id: &str) -> Result<bool> {
         let args = [t(kind), t(id)];
-        self.with_tx(move |tx| {
+        let gone = self.with_tx(move |tx| {
             Ok(tx.execute("DELETE FROM records WHERE kind = $1 AND id = $2", &args)? > 0)
-        })
+        });
+        self.changed(kind);
+        gone
+    }
+
+    /// How many times records of `kind` have changed through this store:
+    /// equal counts on either side of a read mean the records read are
+    /// still the kind's records.
+    pub fn changes(&self, kind: &str) -> u64 {
+        let c = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+        c.get(kind).copied().unwrap_or(0) + c.get("").copied().unwrap_or(0)
+    }
+
+    /// Counted after the change is made: a reader takes the count before
+    /// reading, so a change it may have missed is one its count predates.
+    /// (The empty kind counts changes to every kind.)
+    fn changed(&self, kind: &str) {
+        let mut c = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+        *c.entry(kind.to_string()).or_default() += 1;
     }
 
     /// Deletes records received before `cutoff_ms`; returns (kind, id) of each.
     pub fn expire_records(&self, cutoff_ms: i64) -> Result<Vec<(String, String)>> {
-        self.with_tx(move |tx| {
+        let gone = self.with_tx(move |tx| {
             let gone = tx
                 .query(
                     "SELECT kind, id FROM records WHERE received_at < $1",
@@ -561,7 +588,10 @@ impl Store {
                 &[i(cutoff_ms)],
             )?;
             Ok(gone)
-        })
+        });
+        // Any kind may have lost records (retention runs hourly).
+        self.changed("");
+        gone
     }
 
     pub fn add_token(&self, hash: &str, role: &str, label: &str) -> Result<i64> {

@@ -268,6 +268,9 @@ fn the_service_and_the_batch_scan_give_the_same_findings() {
                 );
                 assert_eq!(code, 200, "{kind}");
             }
+            // A scan after each kind: each later scan rewrites only the
+            // kind that changed and reuses the files of the others.
+            assert_eq!(s.get(&t, "/v1/findings").0, 200);
         }
         let (code, served) = s.get(&t, "/v1/findings");
         assert_eq!(code, 200);
@@ -327,6 +330,12 @@ fn the_service_and_the_batch_scan_give_the_same_findings() {
                 .iter()
                 .any(|p| p["level"] == "high")
         );
+        // Everything past retention: the next scan reads no records, not
+        // the files the scans before it wrote.
+        assert!(!s.state.store.expire_records(i64::MAX).unwrap().is_empty());
+        s.state.mark_written();
+        let (_, after) = s.get(&t, "/v1/findings");
+        assert_eq!(after["personas"].as_array().map(Vec::len), Some(0), "{after}");
     }
 }
 
