@@ -33,7 +33,8 @@ enum Command {
     Scan {
         /// The workspace directory (see the data contract in the README).
         dir: PathBuf,
-        /// Where to write findings.json, report.html and rejected.jsonl.
+        /// Where to write findings.json, report.html, rejected.jsonl and
+        /// link-fit.json.
         #[arg(long, default_value = "unmask-out")]
         out: PathBuf,
         /// Largest record accepted, in bytes; longer records are set aside.
@@ -49,6 +50,11 @@ enum Command {
         /// models/scoring.toml for every key and its default).
         #[arg(long)]
         scoring: Option<PathBuf>,
+        /// Link actors under this fit (a scan's link-fit.json) instead of
+        /// fitting the linkage model to this workspace: the same model
+        /// across scans until it is refitted.
+        #[arg(long)]
+        fit: Option<PathBuf>,
     },
     /// Generate a realistic workspace with known answers, scan it and
     /// evaluate the findings.
@@ -184,16 +190,23 @@ fn main() -> ExitCode {
             quiet,
             data_dir,
             scoring,
-        } => match load_scoring(scoring.as_deref()) {
-            Err(e) => Err(e),
-            Ok(_) if !dir.is_dir() => Err(format!("{} is not a directory", dir.display())),
-            Ok(scoring) => match unmask_pipeline::scan(
+            fit,
+        } => match (
+            load_scoring(scoring.as_deref()),
+            fit.as_deref()
+                .map(read_json::<unmask_pipeline::LinkFit>)
+                .transpose(),
+        ) {
+            (Err(e), _) | (_, Err(e)) => Err(e),
+            _ if !dir.is_dir() => Err(format!("{} is not a directory", dir.display())),
+            (Ok(scoring), Ok(fit)) => match unmask_pipeline::scan(
                 &dir,
                 &out,
                 max_record_bytes,
                 quiet,
                 &data_dir.unwrap_or_else(unmask_refdata::store::default_data_dir),
                 &scoring,
+                fit.as_ref(),
             ) {
                 Ok(o) => {
                     unmask_pipeline::print_summary(&o, &out);
@@ -350,6 +363,7 @@ fn demo(
         false,
         data_dir,
         scoring,
+        None,
     )
     .map_err(|e| format!("scan failed: {e}"))?;
     unmask_pipeline::print_summary(&o, out);

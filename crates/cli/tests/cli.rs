@@ -544,3 +544,45 @@ fn a_scoring_file_sets_weights_and_levels_and_a_typo_stops_the_scan() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("shared_emial"));
 }
+
+#[test]
+fn a_scan_under_the_fit_of_the_same_workspace_gives_the_same_findings() {
+    let (d, _) = demo();
+    let ws = d.path().join("workspace");
+    let fit = d.path().join("link-fit.json");
+    assert!(fit.is_file(), "a scan writes the fit it linked under");
+    let out = tempfile::tempdir().unwrap();
+    let o = unmask(&[
+        "scan",
+        ws.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--quiet",
+        "--fit",
+        fit.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut before = read(&d.path().join("findings.json"));
+    let mut after = read(&out.path().join("findings.json"));
+    let notes = after["run"]["notes"].to_string();
+    assert!(notes.contains("given fit"), "{notes}");
+    for v in [&mut before, &mut after] {
+        v.as_object_mut().unwrap().remove("generated_at");
+        v.as_object_mut().unwrap().remove("run");
+    }
+    assert!(before["actors"].as_array().unwrap().len() > 100);
+    assert_eq!(before, after);
+    // A fit that is not one is refused, naming the file.
+    std::fs::write(out.path().join("bad.json"), "{\"units\": 3}").unwrap();
+    let bad = out.path().join("bad.json");
+    let o = unmask(&[
+        "scan",
+        ws.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--fit",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bad.json"));
+}

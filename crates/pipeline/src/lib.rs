@@ -9,6 +9,7 @@ use std::time::Instant;
 use unmask_graph::GraphBuilder;
 use unmask_ingest::{InputKind, Options, Progress, Reject, read_workspace};
 use unmask_model::findings::{Findings, Level, RunSummary};
+pub use unmask_resolve::LinkFit;
 
 pub struct ScanOutcome {
     pub findings: Findings,
@@ -17,6 +18,9 @@ pub struct ScanOutcome {
     pub events: u64,
     pub graph_bytes: usize,
     pub notes: Vec<String>,
+    /// What resolution linked under (the fit given, or the one it made);
+    /// also written to `link-fit.json`.
+    pub fit: unmask_resolve::LinkFit,
 }
 
 struct Bar(ProgressBar);
@@ -44,7 +48,9 @@ pub fn peak_rss_bytes() -> Option<u64> {
 }
 
 /// Scans the workspace `dir` into `out` (findings.json, report.html,
-/// rejected.jsonl) with the reference data installed in `data_dir`.
+/// rejected.jsonl, link-fit.json) with the reference data installed in
+/// `data_dir`; actors are linked under `fit` when given, else under a fit
+/// made on this workspace.
 pub fn scan(
     dir: &Path,
     out: &Path,
@@ -52,9 +58,19 @@ pub fn scan(
     quiet: bool,
     data_dir: &Path,
     scoring: &unmask_score::ScoringFile,
+    fit: Option<&unmask_resolve::LinkFit>,
 ) -> std::io::Result<ScanOutcome> {
     let intel = unmask_refdata::Intel::load(data_dir);
-    let o = scan_with(dir, out, max_record_bytes, quiet, &intel, data_dir, scoring);
+    let o = scan_with(
+        dir,
+        out,
+        max_record_bytes,
+        quiet,
+        &intel,
+        data_dir,
+        scoring,
+        fit,
+    );
     // Freed beside the caller, like the graph below.
     std::thread::spawn(move || drop(intel));
     o
@@ -62,6 +78,7 @@ pub fn scan(
 
 /// [`scan`] with reference data already loaded (`data_dir` is where it
 /// came from, for the notes): a service loads it once, not per scan.
+#[allow(clippy::too_many_arguments)]
 pub fn scan_with(
     dir: &Path,
     out: &Path,
@@ -70,6 +87,7 @@ pub fn scan_with(
     intel: &unmask_refdata::Intel,
     data_dir: &Path,
     scoring: &unmask_score::ScoringFile,
+    fit: Option<&unmask_resolve::LinkFit>,
 ) -> std::io::Result<ScanOutcome> {
     std::fs::create_dir_all(out)?;
     let mut timings = vec![];
@@ -125,7 +143,7 @@ pub fn scan_with(
     let (actors, mut signals) = std::thread::scope(|s| {
         let unlinked = s.spawn(|| unmask_detect::detect_unlinked(&graph, intel, &scoring.weights));
         let t = Instant::now();
-        let actors = unmask_resolve::resolve(&graph);
+        let actors = unmask_resolve::resolve_with(&graph, fit);
         timings.push(("resolve", t.elapsed().as_secs_f64()));
         let t = Instant::now();
         let signals = unlinked
@@ -155,6 +173,12 @@ pub fn scan_with(
     timings.push(("score", t.elapsed().as_secs_f64()));
 
     let mut notes = build_notes;
+    if let Some(f) = fit {
+        notes.push(format!(
+            "actors linked under a given fit (made on {} units), not one made on this data",
+            f.units
+        ));
+    }
     if !summary.ignored.is_empty() {
         notes.push(format!(
             "{} file(s) not recognised and not read, e.g. {}",
@@ -207,6 +231,10 @@ pub fn scan_with(
         notes: &notes,
         max_actors: 150,
     };
+    std::fs::write(
+        out.join("link-fit.json"),
+        serde_json::to_vec(&actors.fit).map_err(std::io::Error::from)?,
+    )?;
     // The two outputs are independent: written side by side.
     std::thread::scope(|s| {
         let json = s.spawn(|| unmask_report::write_findings(&out.join("findings.json"), &findings));
@@ -219,6 +247,7 @@ pub fn scan_with(
     let graph_bytes = graph.heap_bytes();
     // Freeing a million personas' allocations takes seconds: a thread of
     // its own does it, and a process that exits first does not wait.
+    let fit = actors.fit.clone();
     std::thread::spawn(move || drop((graph, actors, signals)));
     Ok(ScanOutcome {
         findings,
@@ -227,6 +256,7 @@ pub fn scan_with(
         events,
         graph_bytes,
         notes,
+        fit,
     })
 }
 
@@ -299,7 +329,7 @@ pub fn print_summary(o: &ScanOutcome, out: &Path) {
         println!("note: {n}");
     }
     println!(
-        "wrote {}/findings.json, report.html, rejected.jsonl",
+        "wrote {}/findings.json, report.html, rejected.jsonl, link-fit.json",
         out.display()
     );
 }

@@ -14,7 +14,7 @@
 
 mod linkage;
 
-pub use linkage::{DEFAULT_M, MIN_PAIRS_FOR_EM};
+pub use linkage::{DEFAULT_M, LinkFit, MIN_PAIRS_FOR_EM};
 use rustc_hash::FxHashMap;
 use unmask_graph::{IdentKind, IdentityGraph, PersonaId, PersonaKind};
 
@@ -42,6 +42,8 @@ pub struct Actors {
     pub unit: Vec<PersonaId>,
     /// Near-identical photo pairs (computed once; detectors reuse them).
     pub photo_pairs: Vec<(unmask_graph::IdentId, unmask_graph::IdentId, u32)>,
+    /// The fit the units were linked under.
+    pub fit: LinkFit,
 }
 
 impl Actors {
@@ -173,7 +175,14 @@ pub fn similar_photos(
 /// Near-identical photos: at most this many of 64 bits differ.
 pub const PHOTO_MAX_BITS: u32 = 8;
 
+/// Actors, with a fit made on `g` itself.
 pub fn resolve(g: &IdentityGraph) -> Actors {
+    resolve_with(g, None)
+}
+
+/// Actors under `fit` when given (one made on other data, or on this data
+/// before it changed), else under a fit made on `g`.
+pub fn resolve_with(g: &IdentityGraph, fit: Option<&LinkFit>) -> Actors {
     let n = g.personas.len();
     let mut dsu = Dsu((0..n as u32).collect());
     let mut links = vec![];
@@ -215,13 +224,20 @@ pub fn resolve(g: &IdentityGraph) -> Actors {
     // linkage engine lays out its units.
     let scored = std::thread::scope(|s| {
         let photos = s.spawn(|| similar_photos(g, PHOTO_MAX_BITS));
-        linkage::link_units(g, &unit_of, &unit_persona, || {
-            photos
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p))
-        })
+        linkage::link_units(
+            g,
+            &unit_of,
+            &unit_persona,
+            || {
+                photos
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            },
+            fit,
+        )
     });
     let photo_pairs = scored.photo_pairs;
+    let fit = scored.fit;
     for (a, b, reason) in scored.links {
         let (a, b) = (unit_persona[a as usize], unit_persona[b as usize]);
         if dsu.find(a.0) != dsu.find(b.0) {
@@ -247,5 +263,6 @@ pub fn resolve(g: &IdentityGraph) -> Actors {
         links,
         unit,
         photo_pairs,
+        fit,
     }
 }

@@ -145,6 +145,30 @@ pub(crate) struct Scored {
     pub links: Vec<(u32, u32, String)>,
     /// Near-identical photo pairs, as `link_units` was given them.
     pub photo_pairs: Vec<(IdentId, IdentId, u32)>,
+    /// What the links were scored with: the fit given, or the one made.
+    pub fit: LinkFit,
+}
+
+/// Everything resolution learns from the whole of the data rather than
+/// from the pair in hand: the model's `m`, `u` and class shares, the link
+/// threshold, and the unit and résumé-word counts that weigh rare words
+/// and common values. A scan makes one and can be given one
+/// ([`crate::resolve_with`]): under a given fit, whether two units are one
+/// person depends only on them and on who else holds their values, which
+/// is what scoring a new record without refitting needs. Saved as JSON
+/// (floats round-trip exactly).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LinkFit {
+    /// Units the fit was made on.
+    pub units: usize,
+    pub m: Vec<Vec<f64>>,
+    pub u: Vec<Vec<f64>>,
+    pub related: Option<Vec<Vec<f64>>>,
+    /// Shares of all pairs that are matches, related, unrelated.
+    pub prior: [f64; 3],
+    pub threshold: f64,
+    /// (word hash, units whose résumé holds it), by hash.
+    pub word_units: Vec<(u32, u32)>,
 }
 
 struct Units<'g> {
@@ -173,6 +197,12 @@ struct Units<'g> {
     refs: Vec<Vec<IdentId>>,
     /// Per unit, its photos with their perceptual hashes.
     photos: Vec<Vec<(IdentId, u64)>>,
+    /// The number of units the word weights, common values' frequencies
+    /// and the private bound are measured against: these units, or those
+    /// of the fit given.
+    fitted_units: usize,
+    /// (word hash, units holding it) the word weights come from.
+    word_units: Vec<(u32, u32)>,
 }
 
 impl Units<'_> {
@@ -297,7 +327,7 @@ impl Units<'_> {
             return None;
         }
         let (x, y) = (self.held(a, f), self.held(b, f));
-        let n = self.n_units().max(2) as f64;
+        let n = self.fitted_units.max(2) as f64;
         let private = self.private_holders();
         x.iter()
             .filter(|v| y.binary_search(v).is_ok())
@@ -312,7 +342,7 @@ impl Units<'_> {
     /// applicants, the eleven who kept the default avatar are not one
     /// person, however few they are.
     fn private_holders(&self) -> usize {
-        ((self.n_units() as f64 * PRIVATE_SHARE) as usize).clamp(3, crate::MAX_SHARED)
+        ((self.fitted_units as f64 * PRIVATE_SHARE) as usize).clamp(3, crate::MAX_SHARED)
     }
 
     fn reason(&self, a: u32, b: u32, p: f64) -> String {
@@ -370,10 +400,11 @@ pub(crate) fn link_units(
     unit_of: &[u32],
     unit_persona: &[unmask_graph::PersonaId],
     photo_pairs: impl FnOnce() -> Vec<(IdentId, IdentId, u32)>,
+    given: Option<&LinkFit>,
 ) -> Scored {
     let n_units = unit_persona.len();
     let mut steps = Steps::default();
-    let units = Units::new(g, unit_of, unit_persona);
+    let units = Units::new(g, unit_of, unit_persona, given);
     steps.done("units");
     // Photo pairs may still be being found (see `resolve`): asked for only
     // now.
@@ -407,41 +438,71 @@ pub(crate) fn link_units(
         .collect();
     let n_levels: Vec<usize> = fields.iter().map(|f| f.comparator.levels()).collect();
     let related: Vec<bool> = FIELDS.iter().map(|f| f.2).collect();
-    let n = n_units as u64;
-    let all_pairs = n * n.saturating_sub(1) / 2;
-    let (counts, sampled) = census(&units, &n_levels, &near_resumes);
-    let measured = shares_of_counts(counts);
-    steps.done("census for u");
-    let (mut u, mut fit) = (measured.clone(), None);
-    if pairs.len() >= MIN_PAIRS_FOR_EM {
-        // EM with `u` fixed, then `u` without the matches and relatives
-        // the fit says the random pairs held; twice is enough to settle.
-        let found = patterns(&levels, None);
-        for _ in 0..3 {
-            let f = em(&n_levels, &u, &related, &found, &[]);
-            u = u_without_linked(&measured, &f, all_pairs as f64, 0.5 / sampled as f64);
-            fit = Some(f);
+    let probs_of = |model: &Model| -> Vec<f32> {
+        pairs
+            .iter()
+            .enumerate()
+            .map(|(k, &(a, b))| model.probability_with(levels.get(k), |f| units.tf(a, b, f)) as f32)
+            .collect()
+    };
+    let (model, probs, threshold) = match given {
+        Some(f) => {
+            let model = Model {
+                fields,
+                m: f.m.clone(),
+                u: f.u.clone(),
+                related: f.related.clone(),
+                related_fields: related,
+                prior: f.prior,
+            };
+            let probs = probs_of(&model);
+            (model, probs, f.threshold)
         }
-    }
-    let fit = match fit {
-        Some(_) => em(&n_levels, &u, &related, &patterns(&levels, None), &[]),
         None => {
-            u = default_u(&u, sampled);
-            default_fit(&n_levels, &u, &related, pairs.len(), n_units)
+            let n = n_units as u64;
+            let all_pairs = n * n.saturating_sub(1) / 2;
+            let (counts, sampled) = census(&units, &n_levels, &near_resumes);
+            let measured = shares_of_counts(counts);
+            steps.done("census for u");
+            let (mut u, mut fit) = (measured.clone(), None);
+            if pairs.len() >= MIN_PAIRS_FOR_EM {
+                // EM with `u` fixed, then `u` without the matches and
+                // relatives the fit says the random pairs held; twice is
+                // enough to settle.
+                let found = patterns(&levels, None);
+                for _ in 0..3 {
+                    let f = em(&n_levels, &u, &related, &found, &[]);
+                    u = u_without_linked(&measured, &f, all_pairs as f64, 0.5 / sampled as f64);
+                    fit = Some(f);
+                }
+            }
+            let fit = match fit {
+                Some(_) => em(&n_levels, &u, &related, &patterns(&levels, None), &[]),
+                None => {
+                    u = default_u(&u, sampled);
+                    default_fit(&n_levels, &u, &related, pairs.len(), n_units)
+                }
+            };
+            let model = Model::from_fit(fields, related, u, fit, all_pairs as f64);
+            let probs = probs_of(&model);
+            // A wrong merge costs more than a missed link: it hands one
+            // person's evidence to another, while two unlinked personas
+            // still carry their own. So the model's expected-F1 threshold
+            // may ask for more than LINK_AT, never for less.
+            let threshold = unmask_link::choose_threshold(&probs).max(LINK_AT);
+            (model, probs, threshold)
         }
     };
-    let model = Model::from_fit(fields, related, u, fit, all_pairs as f64);
     steps.done("EM");
-    let probs: Vec<f32> = pairs
-        .iter()
-        .enumerate()
-        .map(|(k, &(a, b))| model.probability_with(levels.get(k), |f| units.tf(a, b, f)) as f32)
-        .collect();
-    // A wrong merge costs more than a missed link: it hands one person's
-    // evidence to another, while two unlinked personas still carry their
-    // own. So the model's expected-F1 threshold may ask for more than
-    // LINK_AT, never for less.
-    let threshold = unmask_link::choose_threshold(&probs).max(LINK_AT);
+    let fit = LinkFit {
+        units: units.fitted_units,
+        m: model.m.clone(),
+        u: model.u.clone(),
+        related: model.related.clone(),
+        prior: model.prior,
+        threshold,
+        word_units: units.word_units.clone(),
+    };
     let edges = pairs
         .iter()
         .zip(&probs)
@@ -465,7 +526,11 @@ pub(crate) fn link_units(
         })
         .map(|(&(a, b), &p)| (a, b, units.reason(a, b, p as f64)))
         .collect();
-    Scored { links, photo_pairs }
+    Scored {
+        links,
+        photo_pairs,
+        fit,
+    }
 }
 
 impl<'g> Units<'g> {
@@ -473,6 +538,7 @@ impl<'g> Units<'g> {
         g: &'g IdentityGraph,
         unit_of: &[u32],
         unit_persona: &[unmask_graph::PersonaId],
+        given: Option<&LinkFit>,
     ) -> Self {
         let n_units = unit_persona.len();
         let field_of = |k: IdentKind| FIELDS.iter().position(|(_, s, _)| *s == Source::Ident(k));
@@ -505,18 +571,35 @@ impl<'g> Units<'g> {
             held_start[k + 1] += held_start[k];
         }
         drop(rows);
-        // Résumé word rarity over units.
-        let mut df: FxHashMap<u32, u32> = FxHashMap::default();
-        for &p in unit_persona {
-            for &s in g.resume_words(p) {
-                *df.entry(s).or_default() += 1;
+        // Résumé word rarity over units (or over the fit's units, where a
+        // word it never saw counts as one unit's).
+        let (fitted_units, word_units) = match given {
+            Some(f) => (f.units, f.word_units.clone()),
+            None => {
+                let mut df: FxHashMap<u32, u32> = FxHashMap::default();
+                for &p in unit_persona {
+                    for &s in g.resume_words(p) {
+                        *df.entry(s).or_default() += 1;
+                    }
+                }
+                let mut v: Vec<(u32, u32)> = df.into_iter().collect();
+                v.sort_unstable();
+                (n_units, v)
             }
-        }
-        let nu = n_units.max(1) as f32;
-        let idf: FxHashMap<u32, f32> = df
-            .into_iter()
-            .map(|(s, d)| (s, (nu / d as f32).ln()))
+        };
+        let nu = fitted_units.max(1) as f32;
+        let known: FxHashMap<u32, u32> = word_units.iter().copied().collect();
+        let idf: FxHashMap<u32, f32> = unit_persona
+            .iter()
+            .flat_map(|&p| g.resume_words(p).iter().copied())
+            .map(|w| {
+                (
+                    w,
+                    (nu / known.get(&w).copied().unwrap_or(1).max(1) as f32).ln(),
+                )
+            })
             .collect();
+        drop(known);
         let mut words = vec![];
         let mut word_start = vec![0u32];
         let mut norm = Vec::with_capacity(n_units);
@@ -562,6 +645,8 @@ impl<'g> Units<'g> {
             word_start,
             norm,
             refs,
+            fitted_units,
+            word_units,
         }
     }
 }
@@ -712,7 +797,10 @@ fn census(units: &Units, n_levels: &[usize], near_resumes: &PairSet) -> (Vec<Vec
     let n = units.n_units();
     let all = n as u64 * (n as u64).saturating_sub(1) / 2;
     if all <= U_PAIRS as u64 {
-        return (census_by_holders(units, n_levels, near_resumes), (all as usize).max(1));
+        return (
+            census_by_holders(units, n_levels, near_resumes),
+            (all as usize).max(1),
+        );
     }
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
     let parts: Vec<(Vec<Vec<u64>>, usize)> = std::thread::scope(|s| {
@@ -817,7 +905,9 @@ fn census_by_holders(units: &Units, n_levels: &[usize], near_resumes: &PairSet) 
         match source {
             Source::Ident(_) | Source::Resume => {
                 let rows = rows_of(f);
-                let with = (0..n as u32).filter(|&u| !units.held(u, f).is_empty()).count() as u64;
+                let with = (0..n as u32)
+                    .filter(|&u| !units.held(u, f).is_empty())
+                    .count() as u64;
                 let same = agreeing(&mut rows.chunk_by(|a, b| a.0 == b.0));
                 let near = match source {
                     Source::Ident(IdentKind::Photo) => {
@@ -829,7 +919,10 @@ fn census_by_holders(units: &Units, n_levels: &[usize], near_resumes: &PairSet) 
                         photos.dedup();
                         let holders = |id: IdentId| {
                             let from = rows.partition_point(|r| r.0 < id);
-                            rows[from..].iter().take_while(move |r| r.0 == id).map(|r| r.1)
+                            rows[from..]
+                                .iter()
+                                .take_while(move |r| r.0 == id)
+                                .map(|r| r.1)
                         };
                         let mut near = vec![];
                         for (i, &(p, hp)) in photos.iter().enumerate() {
@@ -1012,10 +1105,25 @@ mod tests {
             (x % n as u64) as usize
         };
         let words = [
-            "rust", "kafka", "payments", "ledger", "latency", "terraform", "mentored", "shipped",
-            "postgres", "migrated", "billing", "search", "mobile", "compliance", "streaming",
+            "rust",
+            "kafka",
+            "payments",
+            "ledger",
+            "latency",
+            "terraform",
+            "mentored",
+            "shipped",
+            "postgres",
+            "migrated",
+            "billing",
+            "search",
+            "mobile",
+            "compliance",
+            "streaming",
         ];
-        let photos: Vec<u64> = (0..40).map(|k| 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(k + 1)).collect();
+        let photos: Vec<u64> = (0..40)
+            .map(|k| 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(k + 1))
+            .collect();
         let mut b = unmask_graph::GraphBuilder::new(|_| {});
         for k in 0..apps {
             let mut v = serde_json::json!({
@@ -1040,7 +1148,9 @@ mod tests {
             }
             if next(4) > 0 {
                 let t = next(6);
-                let text: Vec<&str> = (0..12).map(|i| words[(t * 7 + i * 3 + next(2) * (i % 5 == 0) as usize) % words.len()]).collect();
+                let text: Vec<&str> = (0..12)
+                    .map(|i| words[(t * 7 + i * 3 + next(2) * (i % 5 == 0) as usize) % words.len()])
+                    .collect();
                 v["resume_text"] = text.join(" ").into();
             }
             if next(2) > 0 {
@@ -1049,7 +1159,10 @@ mod tests {
             if next(3) == 0 {
                 v["references"] = serde_json::json!([{"name": "Ref", "email": format!("m{}@mail.example", next(apps))}]);
             }
-            let at = Origin { file: "t".into(), line: k as u64 + 1 };
+            let at = Origin {
+                file: "t".into(),
+                line: k as u64 + 1,
+            };
             b.application(serde_json::from_value(v).unwrap(), &at);
         }
         b.finish().0
@@ -1059,10 +1172,11 @@ mod tests {
     fn the_census_from_holders_equals_the_census_pair_by_pair() {
         for (seed, apps) in [(1, 60), (2, 200), (3, 400), (4, 2)] {
             let g = random_world(seed, apps);
-            let unit_persona: Vec<unmask_graph::PersonaId> =
-                (0..g.personas.len() as u32).map(unmask_graph::PersonaId).collect();
+            let unit_persona: Vec<unmask_graph::PersonaId> = (0..g.personas.len() as u32)
+                .map(unmask_graph::PersonaId)
+                .collect();
             let unit_of: Vec<u32> = (0..g.personas.len() as u32).collect();
-            let units = Units::new(&g, &unit_of, &unit_persona);
+            let units = Units::new(&g, &unit_of, &unit_persona, None);
             let photo_pairs = crate::similar_photos(&g, crate::PHOTO_MAX_BITS);
             let (_, near) = candidates(&units, &unit_of, &photo_pairs);
             let n_levels = [3, 3, 4, 4, 3, 3, 3, 3];
@@ -1088,6 +1202,34 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_fit_given_back_links_as_the_fit_made() {
+        let g = random_world(5, 400);
+        let made = crate::resolve(&g);
+        let json = serde_json::to_string(&made.fit).unwrap();
+        let fit: LinkFit = serde_json::from_str(&json).unwrap();
+        assert_eq!(fit, made.fit, "the fit survives JSON exactly");
+        assert!(!made.links.is_empty());
+        let given = crate::resolve_with(&g, Some(&fit));
+        assert_eq!(given.links, made.links);
+        assert_eq!(given.of, made.of);
+        assert_eq!(given.fit, made.fit);
+        // And it is used: a fit that links nothing links nothing.
+        let strict = LinkFit {
+            threshold: 2.0,
+            ..fit.clone()
+        };
+        assert!(crate::resolve_with(&g, Some(&strict)).links.is_empty());
+        // Word weights and the private bound are the fit's: measured
+        // against a thousand times the units, every word is rarer.
+        let bigger = LinkFit {
+            units: fit.units * 1000,
+            ..fit
+        };
+        let other = crate::resolve_with(&g, Some(&bigger));
+        assert_eq!(other.fit.units, bigger.units);
     }
 
     #[test]

@@ -307,13 +307,20 @@ impl Engine {
             &intel,
             &self.data_dir,
             &self.scoring,
+            None,
         )
         .map_err(|e| format!("scan failed: {e}"))?;
         let t_scanned = t0.elapsed();
         let json = serde_json::to_string(&o.findings).map_err(|e| e.to_string())?;
         self.store.save_findings(&json)?;
         if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
-            eprintln!("rescan: written {:?} scanned {:?} saved {:?} stages {:?}", t_written, t_scanned, t0.elapsed(), o.timings);
+            eprintln!(
+                "rescan: written {:?} scanned {:?} saved {:?} stages {:?}",
+                t_written,
+                t_scanned,
+                t0.elapsed(),
+                o.timings
+            );
         }
         Ok(o.findings)
     }

@@ -151,7 +151,9 @@ impl rusqlite::ToSql for Val {
         use rusqlite::types::{ToSqlOutput, Value};
         Ok(match self {
             Val::Int(Some(v)) => ToSqlOutput::Owned(Value::Integer(*v)),
-            Val::Text(Some(v)) => ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(v.as_bytes())),
+            Val::Text(Some(v)) => {
+                ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(v.as_bytes()))
+            }
             _ => ToSqlOutput::Owned(Value::Null),
         })
     }

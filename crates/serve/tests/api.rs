@@ -282,6 +282,7 @@ fn the_service_and_the_batch_scan_give_the_same_findings() {
             true,
             &dir.path().join("no-data"),
             &unmask_score::ScoringFile::default(),
+            None,
         )
         .unwrap();
         let batch = serde_json::to_value(&o.findings).unwrap();
@@ -335,7 +336,11 @@ fn the_service_and_the_batch_scan_give_the_same_findings() {
         assert!(!s.state.store.expire_records(i64::MAX).unwrap().is_empty());
         s.state.mark_written();
         let (_, after) = s.get(&t, "/v1/findings");
-        assert_eq!(after["personas"].as_array().map(Vec::len), Some(0), "{after}");
+        assert_eq!(
+            after["personas"].as_array().map(Vec::len),
+            Some(0),
+            "{after}"
+        );
     }
 }
 
