@@ -588,18 +588,11 @@ impl<'g> Units<'g> {
             }
         };
         let nu = fitted_units.max(1) as f32;
-        let known: FxHashMap<u32, u32> = word_units.iter().copied().collect();
-        let idf: FxHashMap<u32, f32> = unit_persona
+        let idf: FxHashMap<u32, f32> = word_units
             .iter()
-            .flat_map(|&p| g.resume_words(p).iter().copied())
-            .map(|w| {
-                (
-                    w,
-                    (nu / known.get(&w).copied().unwrap_or(1).max(1) as f32).ln(),
-                )
-            })
+            .map(|&(w, d)| (w, (nu / d.max(1) as f32).ln()))
             .collect();
-        drop(known);
+        let unseen = nu.ln();
         let mut words = vec![];
         let mut word_start = vec![0u32];
         let mut norm = Vec::with_capacity(n_units);
@@ -608,7 +601,7 @@ impl<'g> Units<'g> {
             words.extend(
                 g.resume_words(p)
                     .iter()
-                    .map(|w| (*w, idf[w]))
+                    .map(|w| (*w, idf.get(w).copied().unwrap_or(unseen)))
                     .filter(|w| w.1 > 0.0),
             );
             norm.push(words[from..].iter().map(|w| w.1).sum::<f32>().sqrt());
