@@ -47,8 +47,18 @@ pub struct Actors {
 }
 
 impl Actors {
-    pub fn actor_id(&self, p: PersonaId) -> String {
-        format!("actor-{}", self.of[p.ix()] + 1)
+    /// The id of actor `a` in findings: `actor-` and the smallest record id
+    /// among its members. It does not depend on the order records were read
+    /// in, so an actor keeps its id when records are added elsewhere (a
+    /// link to it stays good across the service's rescans), and changes
+    /// only when its own members do.
+    pub fn id(&self, g: &IdentityGraph, a: u32) -> String {
+        let first = self.members[a as usize]
+            .iter()
+            .map(|p| g.personas[p.ix()].record_id.as_str())
+            .min()
+            .unwrap_or_default();
+        format!("actor-{first}")
     }
 }
 

@@ -163,6 +163,9 @@ pub fn score(
             .or_default()
             .push(l);
     }
+    let actor_ids: Vec<String> = (0..actors.members.len() as u32)
+        .map(|a| actors.id(g, a))
+        .collect();
     // On every core: an actor reads only its own members' signals.
     let scored: Vec<(ActorFinding, f64)> = unmask_detect::in_parts(actors.members.len(), |part| {
         part.map(|ai| {
@@ -229,7 +232,7 @@ pub fn score(
             let total = sum(&sig);
             let risk = cfg.risk(total);
             let finding = ActorFinding {
-                id: format!("actor-{}", ai + 1),
+                id: actor_ids[ai].clone(),
                 members: members
                     .iter()
                     .map(|p| g.personas[p.ix()].record_id.clone())
@@ -286,7 +289,7 @@ pub fn score(
                 kind: p.kind.as_str().into(),
                 risk,
                 level: cfg.level(risk),
-                actor: format!("actor-{}", a + 1),
+                actor: actor_ids[a as usize].clone(),
                 signals: sig,
                 name: p.name.as_ref().map(|n| n.display.clone()),
             };
