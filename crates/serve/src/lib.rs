@@ -165,7 +165,7 @@ impl State {
 
 /// The decisions recorded on this actor's personas, oldest first: those on
 /// an actor whose personas then included all of these. (Actors are keyed
-/// by their personas, not their ids, which each scan numbers afresh.)
+/// by their personas, not their ids, which change when their members do.)
 pub fn decisions_on<'a>(
     ds: &'a [store::Disposition],
     a: &'a ActorFinding,
