@@ -169,7 +169,7 @@ pub fn scan_with(
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0),
     );
-    let mut findings = unmask_score::score(&graph, &actors, &signals, &scoring, now.to_string());
+    let mut findings = unmask_score::score(&graph, &actors, &signals, scoring, now.to_string());
     timings.push(("score", t.elapsed().as_secs_f64()));
 
     let mut notes = build_notes;

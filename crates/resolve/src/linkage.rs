@@ -1136,7 +1136,8 @@ mod tests {
                 v["ip"] = format!("81.2.3.{}", next(20)).into();
             }
             if next(4) > 0 {
-                let h = photos[next(photos.len())] ^ (1u64 << next(64)) * (next(3) == 0) as u64;
+                let flip = (1u64 << next(64)) * (next(3) == 0) as u64;
+                let h = photos[next(photos.len())] ^ flip;
                 v["photo_phash"] = format!("{h:016x}").into();
             }
             if next(4) > 0 {

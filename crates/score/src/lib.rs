@@ -289,7 +289,7 @@ pub fn score(
                 kind: p.kind.as_str().into(),
                 risk,
                 level: cfg.level(risk),
-                actor: actor_ids[a as usize].clone(),
+                actor: actor_ids[a].clone(),
                 signals: sig,
                 name: p.name.as_ref().map(|n| n.display.clone()),
             };
