@@ -12,6 +12,12 @@ fn unmask(args: &[&str]) -> std::process::Output {
         .expect("binary runs")
 }
 
+/// `unmask scan WS --out OUT --quiet` and `more`.
+fn scan(ws: &Path, out: &Path, more: &[&str]) -> std::process::Output {
+    let (ws, out) = (ws.to_str().unwrap(), out.to_str().unwrap());
+    unmask(&[&["scan", ws, "--out", out, "--quiet"], more].concat())
+}
+
 fn read(p: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
@@ -552,15 +558,7 @@ fn a_scan_under_the_fit_of_the_same_workspace_gives_the_same_findings() {
     let fit = d.path().join("link-fit.json");
     assert!(fit.is_file(), "a scan writes the fit it linked under");
     let out = tempfile::tempdir().unwrap();
-    let o = unmask(&[
-        "scan",
-        ws.to_str().unwrap(),
-        "--out",
-        out.path().to_str().unwrap(),
-        "--quiet",
-        "--fit",
-        fit.to_str().unwrap(),
-    ]);
+    let o = scan(&ws, out.path(), &["--fit", fit.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut before = read(&d.path().join("findings.json"));
     let mut after = read(&out.path().join("findings.json"));
@@ -575,14 +573,7 @@ fn a_scan_under_the_fit_of_the_same_workspace_gives_the_same_findings() {
     // A fit that is not one is refused, naming the file.
     std::fs::write(out.path().join("bad.json"), "{\"units\": 3}").unwrap();
     let bad = out.path().join("bad.json");
-    let o = unmask(&[
-        "scan",
-        ws.to_str().unwrap(),
-        "--out",
-        out.path().to_str().unwrap(),
-        "--fit",
-        bad.to_str().unwrap(),
-    ]);
+    let o = scan(&ws, out.path(), &["--fit", bad.to_str().unwrap()]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("bad.json"));
 }
@@ -599,32 +590,24 @@ fn an_actor_keeps_its_id_when_a_record_is_added_before_it() {
     ] {
         std::fs::copy(d.path().join("workspace").join(f), ws.path().join(f)).unwrap();
     }
-    let scan = |out: &Path| {
-        let o = unmask(&[
-            "scan",
-            ws.path().to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ]);
+    let actors = |out: &Path| -> HashMap<String, Value> {
+        let o = scan(ws.path(), out, &[]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let f = read(&out.join("findings.json"));
-        let by_id: HashMap<String, Value> = f["actors"]
+        read(&out.join("findings.json"))["actors"]
             .as_array()
             .unwrap()
             .iter()
             .map(|a| (a["id"].as_str().unwrap().to_string(), a["members"].clone()))
-            .collect();
-        by_id
+            .collect()
     };
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let before = scan(a.path());
+    let before = actors(a.path());
     // A new applicant, first in the file: read first, numbered first.
     let apps = ws.path().join("applications.jsonl");
     let text = std::fs::read_to_string(&apps).unwrap();
     let new = r#"{"application_id":"aaa-new","submitted_at":"2026-06-01T10:00:00Z","full_name":"Nova Newcomer","emails":["nova.newcomer@example.org"]}"#;
     std::fs::write(&apps, format!("{new}\n{text}")).unwrap();
-    let after = scan(b.path());
+    let after = actors(b.path());
     // (One more unit moves the linkage fit a little; on this world it
     // changes no grouping, so every actor is still there, by its old id.)
     assert_eq!(after.len(), before.len() + 1);

@@ -18,9 +18,6 @@ pub struct ScanOutcome {
     pub events: u64,
     pub graph_bytes: usize,
     pub notes: Vec<String>,
-    /// What resolution linked under (the fit given, or the one it made);
-    /// also written to `link-fit.json`.
-    pub fit: unmask_resolve::LinkFit,
 }
 
 struct Bar(ProgressBar);
@@ -247,7 +244,6 @@ pub fn scan_with(
     let graph_bytes = graph.heap_bytes();
     // Freeing a million personas' allocations takes seconds: a thread of
     // its own does it, and a process that exits first does not wait.
-    let fit = actors.fit.clone();
     std::thread::spawn(move || drop((graph, actors, signals)));
     Ok(ScanOutcome {
         findings,
@@ -256,7 +252,6 @@ pub fn scan_with(
         events,
         graph_bytes,
         notes,
-        fit,
     })
 }
 

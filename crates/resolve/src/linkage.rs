@@ -201,7 +201,8 @@ struct Units<'g> {
     /// and the private bound are measured against: these units, or those
     /// of the fit given.
     fitted_units: usize,
-    /// (word hash, units holding it) the word weights come from.
+    /// (word hash, units holding it), counted on these units; empty when
+    /// the weights came from a fit given.
     word_units: Vec<(u32, u32)>,
 }
 
@@ -494,14 +495,17 @@ pub(crate) fn link_units(
         }
     };
     steps.done("EM");
-    let fit = LinkFit {
-        units: units.fitted_units,
-        m: model.m.clone(),
-        u: model.u.clone(),
-        related: model.related.clone(),
-        prior: model.prior,
-        threshold,
-        word_units: units.word_units.clone(),
+    let fit = match given {
+        Some(f) => f.clone(),
+        None => LinkFit {
+            units: units.fitted_units,
+            m: model.m.clone(),
+            u: model.u.clone(),
+            related: model.related.clone(),
+            prior: model.prior,
+            threshold,
+            word_units: units.word_units.clone(),
+        },
     };
     let edges = pairs
         .iter()
@@ -574,7 +578,7 @@ impl<'g> Units<'g> {
         // Résumé word rarity over units (or over the fit's units, where a
         // word it never saw counts as one unit's).
         let (fitted_units, word_units) = match given {
-            Some(f) => (f.units, f.word_units.clone()),
+            Some(f) => (f.units, vec![]),
             None => {
                 let mut df: FxHashMap<u32, u32> = FxHashMap::default();
                 for &p in unit_persona {
@@ -588,7 +592,8 @@ impl<'g> Units<'g> {
             }
         };
         let nu = fitted_units.max(1) as f32;
-        let idf: FxHashMap<u32, f32> = word_units
+        let idf: FxHashMap<u32, f32> = given
+            .map_or(&word_units, |f| &f.word_units)
             .iter()
             .map(|&(w, d)| (w, (nu / d.max(1) as f32).ln()))
             .collect();
@@ -1216,14 +1221,24 @@ mod tests {
             ..fit.clone()
         };
         assert!(crate::resolve_with(&g, Some(&strict)).links.is_empty());
-        // Word weights and the private bound are the fit's: measured
-        // against a thousand times the units, every word is rarer.
+        // Word weights are the fit's: measured against a thousand times
+        // the units, every word weighs more.
         let bigger = LinkFit {
             units: fit.units * 1000,
-            ..fit
+            ..fit.clone()
         };
-        let other = crate::resolve_with(&g, Some(&bigger));
-        assert_eq!(other.fit.units, bigger.units);
+        let unit_persona: Vec<unmask_graph::PersonaId> = (0..g.personas.len() as u32)
+            .map(unmask_graph::PersonaId)
+            .collect();
+        let unit_of: Vec<u32> = (0..g.personas.len() as u32).collect();
+        let own = Units::new(&g, &unit_of, &unit_persona, Some(&fit));
+        let rarer = Units::new(&g, &unit_of, &unit_persona, Some(&bigger));
+        assert_eq!(own.words.len(), rarer.words.len());
+        assert!(!own.words.is_empty());
+        for (a, b) in own.words.iter().zip(&rarer.words) {
+            assert_eq!(a.0, b.0);
+            assert!(b.1 > a.1, "{a:?} {b:?}");
+        }
     }
 
     #[test]

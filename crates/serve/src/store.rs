@@ -560,12 +560,11 @@ impl Store {
     /// still the kind's records.
     pub fn changes(&self, kind: &str) -> u64 {
         let c = self.changes.lock().unwrap_or_else(|p| p.into_inner());
-        c.get(kind).copied().unwrap_or(0) + c.get("").copied().unwrap_or(0)
+        c.get(kind).copied().unwrap_or(0)
     }
 
     /// Counted after the change is made: a reader takes the count before
     /// reading, so a change it may have missed is one its count predates.
-    /// (The empty kind counts changes to every kind.)
     fn changed(&self, kind: &str) {
         let mut c = self.changes.lock().unwrap_or_else(|p| p.into_inner());
         *c.entry(kind.to_string()).or_default() += 1;
@@ -574,7 +573,7 @@ impl Store {
     /// Deletes records received before `cutoff_ms`; returns (kind, id) of each.
     pub fn expire_records(&self, cutoff_ms: i64) -> Result<Vec<(String, String)>> {
         let gone = self.with_tx(move |tx| {
-            let gone = tx
+            let gone: Vec<(String, String)> = tx
                 .query(
                     "SELECT kind, id FROM records WHERE received_at < $1",
                     &[i(cutoff_ms)],
@@ -591,8 +590,11 @@ impl Store {
             )?;
             Ok(gone)
         });
-        // Any kind may have lost records (retention runs hourly).
-        self.changed("");
+        if let Ok(gone) = &gone {
+            let kinds: std::collections::BTreeSet<&str> =
+                gone.iter().map(|(k, _)| k.as_str()).collect();
+            kinds.into_iter().for_each(|k| self.changed(k));
+        }
         gone
     }
 
