@@ -652,6 +652,17 @@ impl<'g> Units<'g> {
 /// Pairs of units, each as (lower, higher).
 type PairSet = FxHashSet<(u32, u32)>;
 
+/// Every pair of units in a run of (key, unit) rows, as (lower, higher).
+fn add_run<K>(run: &[(K, u32)], out: &mut Vec<(u32, u32)>) {
+    for (i, &(_, a)) in run.iter().enumerate() {
+        for &(_, b) in &run[i + 1..] {
+            if a != b {
+                out.push((a.min(b), a.max(b)));
+            }
+        }
+    }
+}
+
 /// Candidate pairs, and among them those with near résumés: units sharing a value held by at most
 /// [`crate::MAX_SHARED`] units, near résumés (found through rare words in
 /// common), a near photo, or a reference contact that is the other's own.
@@ -673,16 +684,6 @@ fn candidates(
             }
         }
     };
-    // Every pair of units in a run of (key, unit) rows.
-    fn add_run<K>(run: &[(K, u32)], out: &mut Vec<(u32, u32)>) {
-        for (i, &(_, a)) in run.iter().enumerate() {
-            for &(_, b) in &run[i + 1..] {
-                if a != b {
-                    out.push((a.min(b), a.max(b)));
-                }
-            }
-        }
-    }
     // (key, unit) rows sorted by key: a key's holders are one run.
     let mut by_value: Vec<(u32, u32)> = vec![];
     let mut by_words: Vec<([u32; 3], u32)> = vec![];
@@ -876,13 +877,7 @@ fn census_by_holders(units: &Units, n_levels: &[usize], near_resumes: &PairSet) 
     let agreeing = |runs: &mut dyn Iterator<Item = &[(IdentId, u32)]>| -> Vec<(u32, u32)> {
         let mut out = vec![];
         for run in runs {
-            for (i, &(_, a)) in run.iter().enumerate() {
-                for &(_, b) in &run[i + 1..] {
-                    if a != b {
-                        out.push((a.min(b), a.max(b)));
-                    }
-                }
-            }
+            add_run(run, &mut out);
         }
         out.sort_unstable();
         out.dedup();
