@@ -77,7 +77,7 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
                         m.device,
                         m.kind
                     ),
-                    format!("usb:{}:{}", i, e.to.0),
+                    format!("usb:{}:{}", asset.record_id, g.ident_text(e.to)),
                 );
             }
         }
@@ -124,7 +124,7 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
                         names.len(),
                         list(&names)
                     ),
-                    format!("rmm:{i}"),
+                    format!("rmm:{}", asset.record_id),
                 );
             }
         }
@@ -165,7 +165,7 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
                         ""
                     }
                 ),
-                format!("vpnclient:{i}"),
+                format!("vpnclient:{}", asset.record_id),
             );
         }
     }

@@ -63,7 +63,11 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
                     g.personas[p.ix()].record_id
                 ),
                 cites: vec![],
-                fact: format!("known_bad:{}:{}", p.0, id.0),
+                fact: format!(
+                    "known_bad:{}:{}",
+                    g.personas[p.ix()].record_id,
+                    g.ident_text(id)
+                ),
             });
         }
     }

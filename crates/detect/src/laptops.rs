@@ -55,7 +55,7 @@ pub fn detect(g: &IdentityGraph, w: &Weights, out: &mut Vec<Signal>) {
                     home
                 ),
                 cites: vec![g.personas[worker.ix()].record_id.clone()],
-                fact: format!("shipped:{i}"),
+                fact: format!("shipped:{}", a.record_id),
             });
         }
     }
@@ -76,7 +76,7 @@ pub fn detect(g: &IdentityGraph, w: &Weights, out: &mut Vec<Signal>) {
                         p.record_id, g.addresses[&e.to].display
                     ),
                     cites: vec![],
-                    fact: format!("ship_request:{i}:{}", e.to.0),
+                    fact: format!("ship_request:{}:{}", p.record_id, g.ident_text(e.to)),
                 });
             }
         }
@@ -121,7 +121,7 @@ pub fn detect(g: &IdentityGraph, w: &Weights, out: &mut Vec<Signal>) {
                 weight,
                 evidence: evidence.clone(),
                 cites: cites.clone(),
-                fact: format!("farm:{}", addr.0),
+                fact: format!("farm:{}", g.ident_text(addr)),
             });
         }
     }

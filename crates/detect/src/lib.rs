@@ -205,6 +205,39 @@ pub fn rarity(w: &Weights, base: f64, n: usize) -> f64 {
     base - w.rarity_slope * (n as f64 / 2.0).ln()
 }
 
+/// The fewest people holding a value of `kind` at which every stage has
+/// stopped weighing it (None: some stage always does): the point where a
+/// shared value's [`rarity`] is spent for each signal that reads the kind,
+/// and past the most units linkage pairs on or a reference may vouch for
+/// ([`unmask_resolve::MAX_SHARED`]). Addresses are never common: a farm's
+/// weight grows with its recipients.
+pub fn common_bound(w: &Weights, kind: unmask_graph::IdentKind) -> Option<usize> {
+    use unmask_graph::IdentKind as K;
+    let bases: &[f64] = match kind {
+        K::Email => &[w.shared_email, w.shared_reference],
+        K::Phone => &[w.shared_phone, w.shared_reference],
+        K::Payment => &[w.shared_payment],
+        K::Photo => &[w.shared_photo],
+        K::Resume => &[w.shared_resume],
+        K::Device => &[w.shared_device],
+        K::Ip => &[w.shared_apply_ip, w.shared_login_ip, w.claimed_apart],
+        _ => return None,
+    };
+    if w.rarity_slope <= 0.0 {
+        return None;
+    }
+    let mut bound = unmask_resolve::MAX_SHARED + 1;
+    for &base in bases {
+        // rarity(n) ≤ 0.05 ⇔ n ≥ 2·e^((base − 0.05) / slope)
+        let n = 2.0 * ((base - 0.05) / w.rarity_slope).exp();
+        if !n.is_finite() || n > 1e9 {
+            return None;
+        }
+        bound = bound.max(n.ceil() as usize);
+    }
+    Some(bound)
+}
+
 /// An IP more logins than this use is a shared egress (a corporate VPN, a
 /// campus), not anyone's home.
 pub const MAX_SHARED_EGRESS: usize = 12;
@@ -212,14 +245,15 @@ pub const MAX_SHARED_EGRESS: usize = 12;
 /// Whether more than [`MAX_SHARED_EGRESS`] logins sign in from `ip`
 /// (counted only as far as the bound: a corporate egress has thousands).
 pub fn shared_egress(g: &IdentityGraph, ip: unmask_graph::IdentId) -> bool {
-    g.edges_into(ip)
-        .filter(|e| {
-            e.role == unmask_graph::Role::LoginIp
-                && matches!(e.from, unmask_graph::Node::External(_))
-        })
-        .take(MAX_SHARED_EGRESS + 1)
-        .count()
-        > MAX_SHARED_EGRESS
+    g.is_common(ip)
+        || g.edges_into(ip)
+            .filter(|e| {
+                e.role == unmask_graph::Role::LoginIp
+                    && matches!(e.from, unmask_graph::Node::External(_))
+            })
+            .take(MAX_SHARED_EGRESS + 1)
+            .count()
+            > MAX_SHARED_EGRESS
 }
 
 /// The country a persona claims (ISO alpha-2, lower case): its own

@@ -37,9 +37,9 @@ impl Meeting {
         }
     }
 
-    fn key(self) -> String {
+    fn key(self, g: &IdentityGraph) -> String {
         match self {
-            Meeting::Ip(id) => format!("ip:{}", id.0),
+            Meeting::Ip(id) => format!("ip:{}", g.ident_text(id)),
             Meeting::Subnet(net, len) => format!("net:{net}/{len}"),
         }
     }
@@ -93,7 +93,7 @@ pub fn detect(
         if !crate::shared_egress(g, id) && !classed {
             by_subnet.entry(subnet(addr)).or_default().extend(&users);
         }
-        if users.len() >= 2 {
+        if users.len() >= 2 && !g.is_common(id) {
             shared(g, actors, w, Meeting::Ip(id), &users, out);
         }
     }
@@ -194,7 +194,7 @@ fn shared(
             weight,
             evidence,
             cites: cites.clone(),
-            fact: format!("login_{}", place.key()),
+            fact: format!("login_{}", place.key(g)),
         });
         // People who share a home connection live together; people who
         // share one while claiming cities apart do not live where they say.
@@ -224,7 +224,7 @@ fn shared(
                 list(&apart)
             ),
             cites,
-            fact: format!("apart_{}", place.key()),
+            fact: format!("apart_{}", place.key(g)),
         });
     }
 }

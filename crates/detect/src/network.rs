@@ -100,7 +100,10 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
                 cites: vec![],
                 fact: format!(
                     "{sig}:{}",
-                    ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+                    ids.iter()
+                        .map(|&i| g.ident_text(unmask_graph::IdentId(i)))
+                        .collect::<Vec<_>>()
+                        .join(",")
                 ),
             });
         }

@@ -13,6 +13,7 @@ use unmask_resolve::{Actors, MAX_SHARED};
 
 pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Signal>) {
     let unit = |p: PersonaId| actors.unit[p.ix()];
+    let record = |p: PersonaId| g.personas[p.ix()].record_id.as_str();
     let mut name_owners: FxHashMap<&str, Vec<PersonaId>> = FxHashMap::default();
     for (i, p) in g.personas.iter().enumerate() {
         if let Some(n) = &p.name {
@@ -53,7 +54,11 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Sig
             .as_ref()
             .map_or("(no name)".to_string(), |n| n.display.clone());
         let mut by_contact = vec![];
-        for contact in [r.email, r.phone].into_iter().flatten() {
+        for contact in [r.email, r.phone]
+            .into_iter()
+            .flatten()
+            .filter(|&c| !g.is_common(c))
+        {
             let owners: Vec<PersonaId> = g
                 .edges_into(contact)
                 .filter(|e| e.role == Role::Own)
@@ -78,7 +83,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Sig
                         list(&names)
                     ),
                     cites,
-                    format!("ref:{}:{}", giver.0, contact.0),
+                    format!("ref:{}:{}", record(giver), g.ident_text(contact)),
                 );
             }
         }
@@ -108,7 +113,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Sig
                             list(&names)
                         ),
                         cites,
-                        format!("refname:{}:{}", giver.0, n.key),
+                        format!("refname:{}:{}", record(giver), n.key),
                     );
                 }
             }
@@ -127,7 +132,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Sig
                     g.ident_text(e)
                 ),
                 vec![],
-                format!("freemail:{}:{}", giver.0, e.0),
+                format!("freemail:{}:{}", record(giver), g.ident_text(e)),
             );
         }
         if let (Some(ph), Some(company)) = (r.phone, r.company.as_deref())
@@ -143,7 +148,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Sig
                     g.ident_text(ph)
                 ),
                 vec![],
-                format!("voip:{}:{}", giver.0, ph.0),
+                format!("voip:{}:{}", record(giver), g.ident_text(ph)),
             );
         }
     }
@@ -166,14 +171,18 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Sig
                     g.persona_display(y)
                 ),
                 vec![g.personas[y.ix()].record_id.clone()],
-                format!("mutual:{}:{}", a.0, b.0),
+                format!("mutual:{}:{}", record(a), record(b)),
             );
         }
     }
     // One reference contact given by several people with different names.
     let mut given_by: FxHashMap<unmask_graph::IdentId, Vec<PersonaId>> = FxHashMap::default();
     for r in &g.references {
-        for c in [r.email, r.phone].into_iter().flatten() {
+        for c in [r.email, r.phone]
+            .into_iter()
+            .flatten()
+            .filter(|&c| !g.is_common(c))
+        {
             given_by.entry(c).or_default().push(unit(r.of));
         }
     }
@@ -206,7 +215,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Sig
                     list(&names)
                 ),
                 cites,
-                format!("shared_ref:{}", contact.0),
+                format!("shared_ref:{}", g.ident_text(contact)),
             );
         }
     }

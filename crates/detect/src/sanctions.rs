@@ -41,7 +41,7 @@ fn name_match(
 }
 
 fn references(g: &IdentityGraph, ix: &Index, w: &Weights, out: &mut Vec<Signal>) {
-    for (r_ix, r) in g.references.iter().enumerate() {
+    for r in &g.references {
         let Some(name) = &r.name else { continue };
         let giver = &g.personas[r.of.ix()].record_id;
         let who = format!("reference {:?}", name.display);
@@ -57,7 +57,7 @@ fn references(g: &IdentityGraph, ix: &Index, w: &Weights, out: &mut Vec<Signal>)
                     m.reasons.join("; ")
                 ),
                 cites: vec![],
-                fact: format!("sanctions_name_ref:{r_ix}"),
+                fact: format!("sanctions_name_ref:{giver}:{}", name.key),
             });
         }
     }
@@ -89,7 +89,7 @@ fn holders(g: &IdentityGraph, ix: &Index, w: &Weights, out: &mut Vec<Signal>) {
                     m.reasons.join("; ")
                 ),
                 cites: vec![],
-                fact: format!("sanctions_name_holder:{}:{}", pay.worker.0, holder.key),
+                fact: format!("sanctions_name_holder:{}:{}", g.personas[pay.worker.ix()].record_id, holder.key),
             });
         }
     }
@@ -142,7 +142,11 @@ fn identifiers(g: &IdentityGraph, ix: &Index, w: &Weights, out: &mut Vec<Signal>
                     describe(ix, first)
                 ),
                 cites: vec![],
-                fact: format!("sanctions_id:{}:{}", p.0, id.0),
+                fact: format!(
+                    "sanctions_id:{}:{}",
+                    g.personas[p.ix()].record_id,
+                    g.ident_text(id)
+                ),
             });
         }
     }
@@ -173,6 +177,6 @@ fn name_review(g: &IdentityGraph, ix: &Index, w: &Weights, p: PersonaId) -> Opti
             m.reasons.join("; ")
         ),
         cites: vec![],
-        fact: format!("sanctions_name:{}", p.0),
+        fact: format!("sanctions_name:{}", g.personas[p.ix()].record_id),
     })
 }

@@ -55,6 +55,9 @@ pub fn unit_members(actors: &Actors, unit: PersonaId) -> Vec<PersonaId> {
 
 pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Signal>) {
     for id in (0..g.idents.len() as u32).map(IdentId) {
+        if g.is_common(id) {
+            continue; // weighs nothing however many hold it
+        }
         let kind = g.ident_kind(id);
         let Some(role) = g
             .edges_into(id)
@@ -104,7 +107,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Sig
                     weight,
                     evidence: evidence.clone(),
                     cites: cites.clone(),
-                    fact: format!("{sig}:{}", id.0),
+                    fact: format!("{sig}:{}", g.ident_text(id)),
                 });
             }
         }
@@ -134,7 +137,7 @@ pub fn detect(g: &IdentityGraph, actors: &Actors, w: &Weights, out: &mut Vec<Sig
                         weight: w.similar_photo,
                         evidence: evidence.clone(),
                         cites: cites.clone(),
-                        fact: format!("similar_photo:{}:{}", a.0, b.0),
+                        fact: format!("similar_photo:{}:{}", g.ident_text(a), g.ident_text(b)),
                     });
                 }
             }

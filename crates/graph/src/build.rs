@@ -52,6 +52,7 @@ impl<'r> GraphBuilder<'r> {
                 by_ident: vec![],
                 by_ident_start: vec![],
                 by_node: vec![],
+                common: vec![],
                 persona_logins: vec![],
                 resume_words: vec![],
                 resume_start: vec![],

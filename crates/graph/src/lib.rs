@@ -29,7 +29,10 @@ macro_rules! id {
 id!(PersonaId, RefId, AssetId, ExternalId, IdentId);
 
 /// What an identifier is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum IdentKind {
     Email,
     Phone,
@@ -92,6 +95,23 @@ pub enum Role {
     LoginUserAgent,
     LoginDevice,
     HostFact,
+}
+
+/// Whether some stage reads who *else* points at an identifier of `kind`
+/// in `role`: the edges through which one record's findings depend on
+/// another's. Sign-in countries, user agents, login devices and host facts
+/// are read per login or per host only; so are an application's user
+/// agent and country.
+pub fn relates(kind: IdentKind, role: Role) -> bool {
+    use IdentKind as K;
+    match kind {
+        K::Email | K::Phone => matches!(role, Role::Own | Role::Contact),
+        K::Device | K::Photo | K::Resume => role == Role::Own,
+        K::Payment => matches!(role, Role::Own | Role::Payout),
+        K::Ip => matches!(role, Role::ApplyIp | Role::LoginIp),
+        K::Address => matches!(role, Role::Home | Role::ShipTo | Role::ShippedTo),
+        _ => false,
+    }
 }
 
 /// A node that points at identifiers, packed as tag + index.
@@ -252,6 +272,9 @@ pub struct IdentityGraph {
     by_ident_start: Vec<u32>,
     /// Edge indices sorted by source node.
     by_node: Vec<u32>,
+    /// Per identifier, whether it is common ([`IdentityGraph::mark_common`]): counted
+    /// when the graph is built, or set from a fit made on the whole store.
+    common: Vec<bool>,
     persona_logins: Vec<Vec<ExternalId>>,
     /// Résumé words ([`unmask_normalise::text::word_hashes`]) of all
     /// personas end to end; persona `i`'s are
@@ -270,6 +293,71 @@ impl IdentityGraph {
     }
     pub fn ident(&self, kind: IdentKind, text: &str) -> Option<IdentId> {
         self.idents.get(kind, text).map(IdentId)
+    }
+
+    /// Whether `id` is *common*: held by so many people that no stage
+    /// weighs it beyond its frequency — the default avatar, a corporate
+    /// VPN's egress, an agency's switchboard ([`IdentityGraph::mark_common`]).
+    pub fn is_common(&self, id: IdentId) -> bool {
+        self.common.get(id.ix()).copied().unwrap_or(false)
+    }
+
+    /// Identifiers that are common, in id order.
+    pub fn common(&self) -> impl Iterator<Item = IdentId> + '_ {
+        self.common
+            .iter()
+            .enumerate()
+            .filter(|c| *c.1)
+            .map(|(i, _)| IdentId(i as u32))
+    }
+
+    /// How many people hold `id` in roles that [`relates`], counted up to
+    /// `bound`: a worker and its application are one, a reference counts
+    /// as its giver, a login nobody owns as itself.
+    pub fn holders_up_to(&self, id: IdentId, bound: usize) -> usize {
+        let kind = self.ident_kind(id);
+        let unit = |p: PersonaId| Node::Persona(self.personas[p.ix()].application.unwrap_or(p));
+        let mut seen: Vec<Node> = vec![];
+        for e in self.edges_into(id).filter(|e| relates(kind, e.role)) {
+            let who = match e.from {
+                Node::Persona(p) => unit(p),
+                Node::Reference(r) => unit(self.references[r.ix()].of),
+                Node::External(x) => match self.external_owner[x.ix()] {
+                    Some(Node::Persona(p)) => unit(p),
+                    _ => e.from,
+                },
+                Node::Asset(_) => e.from,
+            };
+            if !seen.contains(&who) {
+                seen.push(who);
+                if seen.len() >= bound {
+                    break;
+                }
+            }
+        }
+        seen.len()
+    }
+
+    /// Marks as common each identifier held by at least `bound(kind)`
+    /// people ([`IdentityGraph::holders_up_to`]); `None`, never. The bound
+    /// is where every stage has stopped weighing a value of that kind, so
+    /// marking it changes no finding, and lets a change to one holder not
+    /// reach the others (ARCHITECTURE.md, *Incremental scoring*).
+    pub fn mark_common(&mut self, bound: impl Fn(IdentKind) -> Option<usize>) {
+        self.common = (0..self.idents.len() as u32)
+            .map(IdentId)
+            .map(|id| bound(self.ident_kind(id)).is_some_and(|b| self.holders_up_to(id, b) >= b))
+            .collect();
+    }
+
+    /// Makes exactly `ids` the common identifiers: those a fit made on the
+    /// whole store found common, so that a part of the store scanned under
+    /// that fit treats them as the whole did.
+    pub fn set_common(&mut self, ids: impl IntoIterator<Item = IdentId>) {
+        self.common = vec![false; self.idents.len()];
+        for id in ids {
+            self.common[id.ix()] = true;
+        }
     }
 
     /// Every edge into an identifier.
@@ -352,6 +440,7 @@ impl IdentityGraph {
             + self.edges.capacity() * size_of::<Edge>()
             + (self.by_ident.capacity() + self.by_ident_start.capacity() + self.by_node.capacity())
                 * 4
+            + self.common.capacity()
             + self.activity.capacity() * size_of::<Activity>()
             + (self.resume_words.capacity() + self.resume_start.capacity()) * 4
     }

@@ -122,3 +122,15 @@ pub struct Findings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunSummary>,
 }
+
+impl Findings {
+    /// Every list in id order: the order a scan writes, whatever order the
+    /// records were read in, and so the order a partial rescan spliced
+    /// into earlier findings keeps.
+    pub fn sort_by_id(&mut self) {
+        self.personas.sort_by(|a, b| a.id.cmp(&b.id));
+        self.actors.sort_by(|a, b| a.id.cmp(&b.id));
+        self.devices.sort_by(|a, b| a.id.cmp(&b.id));
+        self.addresses.sort_by(|a, b| a.id.cmp(&b.id));
+    }
+}

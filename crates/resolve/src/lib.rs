@@ -14,7 +14,7 @@
 
 mod linkage;
 
-pub use linkage::{DEFAULT_M, LinkFit, MIN_PAIRS_FOR_EM};
+pub use linkage::{CommonValue, DEFAULT_M, LinkFit, MIN_PAIRS_FOR_EM};
 use rustc_hash::FxHashMap;
 use unmask_graph::{IdentKind, IdentityGraph, PersonaId, PersonaKind};
 
@@ -103,7 +103,7 @@ pub fn similar_photos(
     let photos: Vec<(unmask_graph::IdentId, u64)> = (0..g.idents.len() as u32)
         .map(unmask_graph::IdentId)
         .filter(|&id| g.ident_kind(id) == IdentKind::Photo)
-        .filter(|&id| g.edges_into(id).count() <= MAX_SHARED)
+        .filter(|&id| g.edges_into(id).count() <= MAX_SHARED && !g.is_common(id))
         .filter_map(|id| {
             u64::from_str_radix(g.ident_text(id), 16)
                 .ok()
@@ -180,6 +180,29 @@ pub fn similar_photos(
         .collect();
     out.sort_by_key(|&(a, b, _)| (a, b));
     out
+}
+
+/// Pairs of personas standing for units whose résumés are near under the
+/// actors' fit and share a blocking key it does not find common: the pairs
+/// linkage compares for their résumés, and so what the closure of a change
+/// to one résumé follows.
+pub fn near_resumes(g: &IdentityGraph, actors: &Actors) -> Vec<(PersonaId, PersonaId)> {
+    let mut unit_persona: Vec<PersonaId> = vec![];
+    let mut index: FxHashMap<PersonaId, u32> = FxHashMap::default();
+    let unit_of: Vec<u32> = actors
+        .unit
+        .iter()
+        .map(|&u| {
+            *index.entry(u).or_insert_with(|| {
+                unit_persona.push(u);
+                (unit_persona.len() - 1) as u32
+            })
+        })
+        .collect();
+    linkage::near_resume_pairs(g, &unit_of, &unit_persona, &actors.fit)
+        .into_iter()
+        .map(|(a, b)| (unit_persona[a as usize], unit_persona[b as usize]))
+        .collect()
 }
 
 /// Near-identical photos: at most this many of 64 bits differ.

@@ -169,6 +169,39 @@ pub struct LinkFit {
     pub threshold: f64,
     /// (word hash, units whose résumé holds it), by hash.
     pub word_units: Vec<(u32, u32)>,
+    /// The common identifiers ([`IdentityGraph::is_common`]) with the
+    /// units holding each: under the fit they stay common, at that count,
+    /// however many hold them now — so a new holder of the default avatar
+    /// changes nobody else's findings until the next fit.
+    #[serde(default)]
+    pub common: Vec<CommonValue>,
+    /// Résumé blocking keys (three rare words) held by more than
+    /// `RESUME_KEY_HOLDERS` units: common vocabulary, paired on by nobody
+    /// under the fit. Sorted.
+    #[serde(default)]
+    pub common_resume_keys: Vec<[u32; 3]>,
+}
+
+/// A common identifier, as a fit carries it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CommonValue {
+    pub kind: IdentKind,
+    pub text: String,
+    /// Units holding it as their own, payout or application IP.
+    pub units: u32,
+}
+
+impl LinkFit {
+    /// Makes the fit's common identifiers the graph's, as the whole store
+    /// had them when the fit was made (see [`CommonValue`]).
+    pub fn mark_common(&self, g: &mut IdentityGraph) {
+        let ids: Vec<IdentId> = self
+            .common
+            .iter()
+            .filter_map(|c| g.ident(c.kind, &c.text))
+            .collect();
+        g.set_common(ids);
+    }
 }
 
 struct Units<'g> {
@@ -410,7 +443,7 @@ pub(crate) fn link_units(
     // Photo pairs may still be being found (see `resolve`): asked for only
     // now.
     let photo_pairs = photo_pairs();
-    let (pairs, near_resumes) = candidates(&units, unit_of, &photo_pairs);
+    let (pairs, near_resumes, common_keys) = candidates(&units, unit_of, &photo_pairs, given);
     steps.done("candidates");
     let compare = |pairs: &[(u32, u32)]| {
         let mut data = vec![0u8; pairs.len() * NF];
@@ -505,6 +538,15 @@ pub(crate) fn link_units(
             prior: model.prior,
             threshold,
             word_units: units.word_units.clone(),
+            common: g
+                .common()
+                .map(|id| CommonValue {
+                    kind: g.ident_kind(id),
+                    text: g.ident_text(id).to_string(),
+                    units: units.holders[id.ix()],
+                })
+                .collect(),
+            common_resume_keys: common_keys,
         },
     };
     let edges = pairs
@@ -564,6 +606,12 @@ impl<'g> Units<'g> {
             us.dedup();
             rows.extend(us.iter().map(|&u| (u, f as u8, id)));
             holders[id.ix()] = us.len() as u32;
+        }
+        // Under a fit, a common value counts the holders it had then.
+        for c in given.map_or(&[][..], |f| &f.common[..]) {
+            if let Some(id) = g.ident(c.kind, &c.text) {
+                holders[id.ix()] = c.units;
+            }
         }
         rows.sort_unstable();
         let held: Vec<IdentId> = rows.iter().map(|r| r.2).collect();
@@ -663,78 +711,56 @@ fn add_run<K>(run: &[(K, u32)], out: &mut Vec<(u32, u32)>) {
     }
 }
 
-/// Candidate pairs, and among them those with near résumés: units sharing a value held by at most
-/// [`crate::MAX_SHARED`] units, near résumés (found through rare words in
-/// common), a near photo, or a reference contact that is the other's own.
-fn candidates(
-    units: &Units,
-    unit_of: &[u32],
-    photo_pairs: &[(IdentId, IdentId, u32)],
-) -> (Vec<(u32, u32)>, PairSet) {
-    let g = units.g;
-    // Pairs are collected in a vector and deduplicated once at the end:
-    // at a million units that is several times cheaper than a hash set.
-    let mut out: Vec<(u32, u32)> = vec![];
-    let add_all = |us: &[u32], out: &mut Vec<(u32, u32)>| {
-        for (i, &a) in us.iter().enumerate() {
-            for &b in &us[i + 1..] {
-                if a != b {
-                    out.push((a.min(b), a.max(b)));
-                }
-            }
-        }
-    };
-    // (key, unit) rows sorted by key: a key's holders are one run.
-    let mut by_value: Vec<(u32, u32)> = vec![];
-    let mut by_words: Vec<([u32; 3], u32)> = vec![];
-    for u in 0..units.n_units() {
-        let all = units.held_start[u * NF] as usize..units.held_start[(u + 1) * NF] as usize;
-        for id in &units.held[all] {
-            if units.holders[id.ix()] as usize <= crate::MAX_SHARED {
-                by_value.push((id.0, u as u32));
-            }
-        }
-        // Résumés: keyed on each three of their rarest words. An edit of a
-        // résumé keeps most of its rare words, so edits of one share a key.
-        let mut rarest: Vec<(f32, u32)> = units
-            .resume(u as u32)
-            .iter()
-            .map(|&(w, idf)| (idf, w))
-            .collect();
-        let rarer = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-        if rarest.len() > RESUME_KEY_WORDS {
-            rarest.select_nth_unstable_by(RESUME_KEY_WORDS - 1, rarer);
-            rarest.truncate(RESUME_KEY_WORDS);
-        }
-        let mut rare: Vec<u32> = rarest.iter().map(|r| r.1).collect();
-        rare.sort_unstable();
-        for (i, &x) in rare.iter().enumerate() {
-            for (j, &y) in rare.iter().enumerate().skip(i + 1) {
-                for &z in &rare[j + 1..] {
-                    by_words.push(([x, y, z], u as u32));
-                }
+/// Résumé blocking keys of unit `u`, as (key, unit) rows: each three of
+/// its [`RESUME_KEY_WORDS`] rarest words. An edit of a résumé keeps most
+/// of its rare words, so edits of one share a key.
+fn resume_keys_of(units: &Units, u: u32, out: &mut Vec<([u32; 3], u32)>) {
+    let mut rarest: Vec<(f32, u32)> = units.resume(u).iter().map(|&(w, idf)| (idf, w)).collect();
+    let rarer = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    if rarest.len() > RESUME_KEY_WORDS {
+        rarest.select_nth_unstable_by(RESUME_KEY_WORDS - 1, rarer);
+        rarest.truncate(RESUME_KEY_WORDS);
+    }
+    let mut rare: Vec<u32> = rarest.iter().map(|r| r.1).collect();
+    rare.sort_unstable();
+    for (i, &x) in rare.iter().enumerate() {
+        for (j, &y) in rare.iter().enumerate().skip(i + 1) {
+            for &z in &rare[j + 1..] {
+                out.push(([x, y, z], u));
             }
         }
     }
-    by_value.sort_unstable();
-    for run in by_value
-        .chunk_by(|a, b| a.0 == b.0)
-        .filter(|run| run.len() > 1)
-    {
-        add_run(run, &mut out);
+}
+
+/// Pairs of units with near résumés (rare-word similarity at least the
+/// lowest of [`RESUME_NEAR`]) found through a shared blocking key, and the
+/// keys that were too common to pair on: over [`RESUME_KEY_HOLDERS`]
+/// units, or under a fit, exactly the keys it found so.
+fn near_resumes(units: &Units, given: Option<&LinkFit>) -> (Vec<(u32, u32)>, Vec<[u32; 3]>) {
+    let mut by_words: Vec<([u32; 3], u32)> = vec![];
+    for u in 0..units.n_units() {
+        resume_keys_of(units, u as u32, &mut by_words);
     }
     // Units under one key are paired only if their résumés are near: three
     // rare words in common can be chance, and such pairs would outnumber
     // the rest. Keys held by very many units are too common to say
     // anything. A pair under several keys is compared once, and the
     // comparisons are split over the cores.
+    // Under a fit, the keys it found common are dropped and no others, so
+    // that a part of the store pairs as the whole did.
     by_words.sort_unstable();
     let mut resume_pairs: Vec<(u32, u32)> = vec![];
-    for run in by_words
-        .chunk_by(|a, b| a.0 == b.0)
-        .filter(|run| run.len() > 1 && run.len() <= RESUME_KEY_HOLDERS)
-    {
-        add_run(run, &mut resume_pairs);
+    let mut common_keys = vec![];
+    for run in by_words.chunk_by(|a, b| a.0 == b.0) {
+        let common = match given {
+            Some(f) => f.common_resume_keys.binary_search(&run[0].0).is_ok(),
+            None => run.len() > RESUME_KEY_HOLDERS,
+        };
+        if common {
+            common_keys.push(run[0].0);
+        } else if run.len() > 1 {
+            add_run(run, &mut resume_pairs);
+        }
     }
     drop(by_words);
     resume_pairs.sort_unstable();
@@ -758,6 +784,61 @@ fn candidates(
             .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
+    (near, common_keys)
+}
+
+/// Units with near résumés under `fit` (see [`near_resumes`]), numbered as
+/// `unit_persona` lists them: who a change to one résumé may be paired
+/// with.
+pub(crate) fn near_resume_pairs(
+    g: &IdentityGraph,
+    unit_of: &[u32],
+    unit_persona: &[unmask_graph::PersonaId],
+    fit: &LinkFit,
+) -> Vec<(u32, u32)> {
+    near_resumes(&Units::new(g, unit_of, unit_persona, Some(fit)), Some(fit)).0
+}
+
+/// Candidate pairs, and among them those with near résumés: units sharing a value held by at most
+/// [`crate::MAX_SHARED`] units, near résumés (found through rare words in
+/// common), a near photo, or a reference contact that is the other's own.
+fn candidates(
+    units: &Units,
+    unit_of: &[u32],
+    photo_pairs: &[(IdentId, IdentId, u32)],
+    given: Option<&LinkFit>,
+) -> (Vec<(u32, u32)>, PairSet, Vec<[u32; 3]>) {
+    let g = units.g;
+    // Pairs are collected in a vector and deduplicated once at the end:
+    // at a million units that is several times cheaper than a hash set.
+    let mut out: Vec<(u32, u32)> = vec![];
+    let add_all = |us: &[u32], out: &mut Vec<(u32, u32)>| {
+        for (i, &a) in us.iter().enumerate() {
+            for &b in &us[i + 1..] {
+                if a != b {
+                    out.push((a.min(b), a.max(b)));
+                }
+            }
+        }
+    };
+    // (key, unit) rows sorted by key: a key's holders are one run.
+    let mut by_value: Vec<(u32, u32)> = vec![];
+    for u in 0..units.n_units() {
+        let all = units.held_start[u * NF] as usize..units.held_start[(u + 1) * NF] as usize;
+        for id in &units.held[all] {
+            if units.holders[id.ix()] as usize <= crate::MAX_SHARED && !g.is_common(*id) {
+                by_value.push((id.0, u as u32));
+            }
+        }
+    }
+    by_value.sort_unstable();
+    for run in by_value
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        add_run(run, &mut out);
+    }
+    let (near, common_keys) = near_resumes(units, given);
     out.extend_from_slice(&near);
     let near_resumes: PairSet = near.into_iter().collect();
     let unit_of_photo = |id: IdentId| {
@@ -773,7 +854,7 @@ fn candidates(
     }
     for r in &g.references {
         for contact in [r.email, r.phone].into_iter().flatten() {
-            if units.holders[contact.ix()] as usize <= crate::MAX_SHARED {
+            if units.holders[contact.ix()] as usize <= crate::MAX_SHARED && !g.is_common(contact) {
                 for e in g.edges_into(contact).filter(|e| e.role == Role::Own) {
                     if let Some(o) = g.persona_of(e.from) {
                         add_all(&[unit_of[r.of.ix()], unit_of[o.ix()]], &mut out);
@@ -784,7 +865,7 @@ fn candidates(
     }
     out.sort_unstable();
     out.dedup();
-    (out, near_resumes)
+    (out, near_resumes, common_keys)
 }
 
 /// Counts of pairs of units at each level of each field, for `u`: over
@@ -1172,7 +1253,7 @@ mod tests {
             let unit_of: Vec<u32> = (0..g.personas.len() as u32).collect();
             let units = Units::new(&g, &unit_of, &unit_persona, None);
             let photo_pairs = crate::similar_photos(&g, crate::PHOTO_MAX_BITS);
-            let (_, near) = candidates(&units, &unit_of, &photo_pairs);
+            let (_, near, _) = candidates(&units, &unit_of, &photo_pairs, None);
             let n_levels = [3, 3, 4, 4, 3, 3, 3, 3];
             let n = units.n_units() as u32;
             let (pairwise, k) = count_levels(

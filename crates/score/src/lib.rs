@@ -89,6 +89,17 @@ impl Config {
     }
 }
 
+/// An address finding's id: `addr-` and a hash of its normalised form,
+/// so that it names the same address in every scan, whatever else the
+/// data holds (FNV-1a, written out so that no library change moves it).
+pub fn address_id(normalized: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in normalized.bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("addr-{h:016x}")
+}
+
 fn round(w: f64) -> f64 {
     (w * 1000.0).round() / 1000.0
 }
@@ -399,7 +410,7 @@ pub fn score(
             }
             let risk = cfg.risk(sum(&sig));
             AddressFinding {
-                id: format!("addr-{}", k + 1),
+                id: address_id(g.ident_text(id)),
                 normalized: g.ident_text(id).into(),
                 risk,
                 members,
@@ -409,7 +420,7 @@ pub fn score(
         })
         .collect()
     });
-    Findings {
+    let mut findings = Findings {
         schema: SCHEMA.into(),
         generated_at,
         personas,
@@ -422,7 +433,9 @@ pub fn score(
             high_at: cfg.high_at,
         }),
         run: None,
-    }
+    };
+    findings.sort_by_id();
+    findings
 }
 
 /// Referral chains: an application referred by a worker at `high` (and not
