@@ -11,6 +11,71 @@ use unmask_ingest::{InputKind, Options, Progress, Reject, read_workspace};
 use unmask_model::findings::{Findings, Level, RunSummary};
 pub use unmask_resolve::LinkFit;
 
+pub mod closure;
+pub use closure::{Closure, Records, Relations, splice};
+
+/// What of a workspace a scan reads, and whether it hands back what it
+/// built. The default reads everything and keeps nothing.
+#[derive(Clone, Copy, Default)]
+pub struct Part<'a> {
+    /// Only these records (a [`Closure::read`]); others are skipped as read.
+    pub only: Option<&'a Records>,
+    /// Hand back the identity graph and actors ([`ScanOutcome::kept`]),
+    /// for the closures of later changes.
+    pub keep: bool,
+}
+
+/// The identity graph and actors a scan built.
+pub struct Kept {
+    pub graph: unmask_graph::IdentityGraph,
+    pub actors: unmask_resolve::Actors,
+}
+
+/// A sink that passes on only the records of one set.
+struct Only<'a, S> {
+    inner: &'a mut S,
+    keep: &'a Records,
+}
+
+impl<S: unmask_ingest::Sink> unmask_ingest::Sink for Only<'_, S> {
+    fn application(&mut self, r: unmask_model::Application, at: &unmask_ingest::Origin) {
+        if self.keep.applications.contains(&r.application_id) {
+            self.inner.application(r, at);
+        }
+    }
+    fn worker(&mut self, r: unmask_model::Worker, at: &unmask_ingest::Origin) {
+        if self.keep.workers.contains(&r.worker_id) {
+            self.inner.worker(r, at);
+        }
+    }
+    fn asset(&mut self, r: unmask_model::Asset, at: &unmask_ingest::Origin) {
+        if self.keep.assets.contains(&r.asset_id) {
+            self.inner.asset(r, at);
+        }
+    }
+    fn payroll(&mut self, r: unmask_model::Payroll, at: &unmask_ingest::Origin) {
+        if self.keep.workers.contains(&r.worker_id) {
+            self.inner.payroll(r, at);
+        }
+    }
+    fn login(&mut self, e: &unmask_model::LoginEvent<'_>, at: &unmask_ingest::Origin) {
+        if self.keep.logins.contains(&e.user.trim().to_lowercase()) {
+            self.inner.login(e, at);
+        }
+    }
+    fn host(&mut self, r: unmask_model::HostRow, at: &unmask_ingest::Origin) {
+        if self.keep.hosts.contains(&r.host.to_lowercase()) {
+            self.inner.host(r, at);
+        }
+    }
+    fn keystroke(&mut self, r: unmask_model::KeystrokeSample, at: &unmask_ingest::Origin) {
+        self.inner.keystroke(r, at);
+    }
+    fn reject(&mut self, r: Reject) {
+        self.inner.reject(r);
+    }
+}
+
 pub struct ScanOutcome {
     pub findings: Findings,
     pub summary: unmask_ingest::Summary,
@@ -18,6 +83,8 @@ pub struct ScanOutcome {
     pub events: u64,
     pub graph_bytes: usize,
     pub notes: Vec<String>,
+    /// What the scan built, when [`Part::keep`] asked for it.
+    pub kept: Option<Kept>,
 }
 
 struct Bar(ProgressBar);
@@ -67,6 +134,7 @@ pub fn scan(
         data_dir,
         scoring,
         fit,
+        Part::default(),
     );
     // Freed beside the caller, like the graph below.
     std::thread::spawn(move || drop(intel));
@@ -85,6 +153,7 @@ pub fn scan_with(
     data_dir: &Path,
     scoring: &unmask_score::ScoringFile,
     fit: Option<&unmask_resolve::LinkFit>,
+    part: Part,
 ) -> std::io::Result<ScanOutcome> {
     std::fs::create_dir_all(out)?;
     let mut timings = vec![];
@@ -115,19 +184,30 @@ pub fn scan_with(
             .unwrap(),
         );
         let mut progress = Bar(bar);
-        let summary = read_workspace(
-            dir,
-            &mut builder,
-            &mut progress,
-            &Options {
-                max_record_bytes,
-                prepare_application: Some(unmask_graph::prepare_application),
-            },
-        )?;
+        let options = Options {
+            max_record_bytes,
+            prepare_application: Some(unmask_graph::prepare_application),
+        };
+        let summary = match part.only {
+            None => read_workspace(dir, &mut builder, &mut progress, &options)?,
+            Some(keep) => {
+                let mut only = Only {
+                    inner: &mut builder,
+                    keep,
+                };
+                read_workspace(dir, &mut only, &mut progress, &options)?
+            }
+        };
         progress.0.finish_and_clear();
         timings.push(("ingest", t0.elapsed().as_secs_f64()));
         let t = Instant::now();
-        let (graph, notes) = builder.finish();
+        let (mut graph, notes) = builder.finish();
+        // Common values: those the fit found, or those held by so many here
+        // that no detector weighs them.
+        match fit {
+            Some(f) => f.mark_common(&mut graph),
+            None => graph.mark_common(|k| unmask_detect::common_bound(&scoring.weights, k)),
+        }
         timings.push(("graph index", t.elapsed().as_secs_f64()));
         (graph, summary, notes)
     };
@@ -242,9 +322,16 @@ pub fn scan_with(
     })?;
     timings.push(("report", t.elapsed().as_secs_f64()));
     let graph_bytes = graph.heap_bytes();
+    let kept = Kept { graph, actors };
     // Freeing a million personas' allocations takes seconds: a thread of
     // its own does it, and a process that exits first does not wait.
-    std::thread::spawn(move || drop((graph, actors, signals)));
+    let kept = if part.keep {
+        std::thread::spawn(move || drop(signals));
+        Some(kept)
+    } else {
+        std::thread::spawn(move || drop((kept, signals)));
+        None
+    };
     Ok(ScanOutcome {
         findings,
         summary,
@@ -252,6 +339,7 @@ pub fn scan_with(
         events,
         graph_bytes,
         notes,
+        kept,
     })
 }
 

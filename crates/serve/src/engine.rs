@@ -308,6 +308,7 @@ impl Engine {
             &self.data_dir,
             &self.scoring,
             None,
+            unmask_pipeline::Part::default(),
         )
         .map_err(|e| format!("scan failed: {e}"))?;
         let t_scanned = t0.elapsed();
