@@ -9,8 +9,10 @@
 //! Confirmed-fraud dispositions add their actor's e-mails, phones and
 //! wallets to the known-bad lists of the next scan. Every change is still
 //! scored by a whole scan (0.15 s at 3,000 personas, a minute and more at
-//! a million): why a local update cannot yet give the batch scan's
-//! findings, and the plan, are in ARCHITECTURE.md. `UNMASK_DEBUG_SERVE`
+//! a million): the pipeline can score a change on its closure
+//! (`unmask_pipeline::closure`), exactly as a whole scan under the same
+//! fit, but this engine does not use it yet — what it lacks is in
+//! ARCHITECTURE.md (*Incremental scoring*). `UNMASK_DEBUG_SERVE`
 //! prints each scan's timings.
 
 use crate::store::Store;
