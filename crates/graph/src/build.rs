@@ -43,6 +43,7 @@ impl<'r> GraphBuilder<'r> {
                 assets: vec![],
                 payroll: vec![],
                 referrals: vec![],
+                unresolved_referrals: vec![],
                 idents: Default::default(),
                 externals: Default::default(),
                 external_owner: vec![],
@@ -193,10 +194,13 @@ impl<'r> GraphBuilder<'r> {
             });
             match referrer {
                 Some(w) => self.g.referrals.push((p, w)),
-                None => notes.push(format!(
-                    "application {} was referred by {by}, who is not in workers",
-                    self.g.personas[p.ix()].record_id
-                )),
+                None => {
+                    notes.push(format!(
+                        "application {} was referred by {by}, who is not in workers",
+                        self.g.personas[p.ix()].record_id
+                    ));
+                    self.g.unresolved_referrals.push((p, by));
+                }
             }
         }
         // Hosts → assets, by asset id, hostname or serial.

@@ -259,6 +259,9 @@ pub struct IdentityGraph {
     pub payroll: Vec<PayrollEntry>,
     /// (application, the worker who referred it).
     pub referrals: Vec<(PersonaId, PersonaId)>,
+    /// Applications naming a referrer who is not in workers, with the name
+    /// as given: a worker added later may resolve it.
+    pub unresolved_referrals: Vec<(PersonaId, String)>,
     pub idents: Interner<IdentKind>,
     pub externals: Interner<ExternalKind>,
     /// For each external, the persona (logins) or asset (hosts) it names.

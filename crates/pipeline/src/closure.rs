@@ -23,6 +23,7 @@
 //! its holders are read as *witnesses* — enough for the count to say
 //! "common" in the part too — whose own findings are not taken.
 
+use crate::Kept;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::net::IpAddr;
 use unmask_graph::{
@@ -60,6 +61,27 @@ impl Records {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Every record a graph was built from.
+    pub fn of(g: &IdentityGraph) -> Records {
+        let mut r = Records::default();
+        for p in &g.personas {
+            match p.kind {
+                PersonaKind::Application => &mut r.applications,
+                PersonaKind::Worker => &mut r.workers,
+            }
+            .insert(p.record_id.clone());
+        }
+        r.assets = g.assets.iter().map(|a| a.record_id.clone()).collect();
+        for x in 0..g.externals.len() as u32 {
+            let text = g.externals.text(x).to_string();
+            match g.externals.kind(x) {
+                ExternalKind::Login => r.logins.insert(text),
+                ExternalKind::Host => r.hosts.insert(text),
+            };
+        }
+        r
+    }
 }
 
 /// What a partial scan reads and what of its findings it gives.
@@ -87,22 +109,38 @@ impl Closure {
 }
 
 /// Indexes over a graph that the closure follows and the graph does not
-/// keep: who points back at a record, subnets, names, résumé keys.
-pub struct Relations<'g> {
-    g: &'g IdentityGraph,
-    actors: &'g Actors,
+/// keep: who points back at a record, subnets, names, résumé keys, and
+/// where records added later would attach. They own what they index, so
+/// that a service can keep them beside the graph between changes.
+pub struct Relations {
     refs_of: Vec<Vec<RefId>>,
     workers_of: Vec<Vec<PersonaId>>,
     referrals_of: Vec<Vec<PersonaId>>,
     assets_of: Vec<Vec<AssetId>>,
     hosts_of: Vec<Vec<ExternalId>>,
     /// Per name key, (unit, persona) of the personas with that name.
-    units_named: FxHashMap<&'g str, Vec<(PersonaId, PersonaId)>>,
-    refs_named: FxHashMap<&'g str, Vec<RefId>>,
+    units_named: FxHashMap<String, Vec<(PersonaId, PersonaId)>>,
+    refs_named: FxHashMap<String, Vec<RefId>>,
     subnet_ips: FxHashMap<(IpAddr, u8), Vec<IdentId>>,
     /// Per unit persona, the units whose résumés are near its own.
     near_resumes: FxHashMap<PersonaId, Vec<PersonaId>>,
     near_photos: FxHashMap<IdentId, Vec<IdentId>>,
+    /// Personas by record id, for a change to a record already here.
+    applications: FxHashMap<String, PersonaId>,
+    workers: FxHashMap<String, PersonaId>,
+    /// Workers naming an application that is not here, by its id; and
+    /// applications naming a referrer who is not, by the name as given and
+    /// lower-cased (a referrer is a worker id or a login).
+    awaiting_application: FxHashMap<String, Vec<PersonaId>>,
+    awaiting_referrer: FxHashMap<String, Vec<PersonaId>>,
+    assets: FxHashMap<String, AssetId>,
+    /// Assets assigned to a worker who is not here, by the worker's id.
+    awaiting_assignee: FxHashMap<String, Vec<AssetId>>,
+    /// Photo hashes that are not common, for near photos of a new one.
+    photos: Vec<(u64, IdentId)>,
+    /// Résumé blocking keys under the fit, in key order, with the unit
+    /// persona holding each.
+    resume_keys: Vec<([u32; 3], PersonaId)>,
 }
 
 /// The /24 (IPv4) or /48 (IPv6) a sign-in IP is grouped by, as the login
@@ -117,29 +155,38 @@ fn subnet(addr: IpAddr) -> (IpAddr, u8) {
     }
 }
 
-impl<'g> Relations<'g> {
-    pub fn new(g: &'g IdentityGraph, actors: &'g Actors) -> Self {
+impl Relations {
+    pub fn new(g: &IdentityGraph, actors: &Actors) -> Self {
         let n = g.personas.len();
         let mut refs_of = vec![vec![]; n];
-        let mut refs_named: FxHashMap<&str, Vec<RefId>> = FxHashMap::default();
+        let mut refs_named: FxHashMap<String, Vec<RefId>> = FxHashMap::default();
         for (i, r) in g.references.iter().enumerate() {
             refs_of[r.of.ix()].push(RefId(i as u32));
             if let Some(name) = &r.name {
                 refs_named
-                    .entry(name.key.as_str())
+                    .entry(name.key.clone())
                     .or_default()
                     .push(RefId(i as u32));
             }
         }
         let mut workers_of = vec![vec![]; n];
-        let mut units_named: FxHashMap<&str, Vec<(PersonaId, PersonaId)>> = FxHashMap::default();
+        let mut units_named: FxHashMap<String, Vec<(PersonaId, PersonaId)>> = FxHashMap::default();
+        let (mut applications, mut workers) = (FxHashMap::default(), FxHashMap::default());
+        let mut awaiting_application: FxHashMap<String, Vec<PersonaId>> = FxHashMap::default();
         for (i, p) in g.personas.iter().enumerate() {
-            if let Some(a) = p.application {
-                workers_of[a.ix()].push(PersonaId(i as u32));
+            let id = PersonaId(i as u32);
+            match p.kind {
+                PersonaKind::Application => applications.insert(p.record_id.clone(), id),
+                PersonaKind::Worker => workers.insert(p.record_id.clone(), id),
+            };
+            match (p.application, &p.application_ref) {
+                (Some(a), _) => workers_of[a.ix()].push(id),
+                (None, Some(r)) => awaiting_application.entry(r.clone()).or_default().push(id),
+                (None, None) => {}
             }
             if let Some(name) = &p.name {
                 units_named
-                    .entry(name.key.as_str())
+                    .entry(name.key.clone())
                     .or_default()
                     .push((actors.unit[i], PersonaId(i as u32)));
             }
@@ -150,9 +197,15 @@ impl<'g> Relations<'g> {
             referrals_of[by.ix()].push(app);
         }
         let mut assets_of = vec![vec![]; n];
+        let mut assets = FxHashMap::default();
+        let mut awaiting_assignee: FxHashMap<String, Vec<AssetId>> = FxHashMap::default();
         for (i, a) in g.assets.iter().enumerate() {
-            if let Some(p) = a.assigned_to {
-                assets_of[p.ix()].push(AssetId(i as u32));
+            let id = AssetId(i as u32);
+            assets.insert(a.record_id.clone(), id);
+            match (a.assigned_to, &a.assigned_ref) {
+                (Some(p), _) => assets_of[p.ix()].push(id),
+                (None, Some(w)) => awaiting_assignee.entry(w.clone()).or_default().push(id),
+                (None, None) => {}
             }
         }
         let mut hosts_of = vec![vec![]; g.assets.len()];
@@ -180,9 +233,28 @@ impl<'g> Relations<'g> {
             near_photos.entry(a).or_default().push(b);
             near_photos.entry(b).or_default().push(a);
         }
+        let mut awaiting_referrer: FxHashMap<String, Vec<PersonaId>> = FxHashMap::default();
+        for (p, by) in &g.unresolved_referrals {
+            awaiting_referrer.entry(by.clone()).or_default().push(*p);
+            awaiting_referrer
+                .entry(by.to_lowercase())
+                .or_default()
+                .push(*p);
+        }
+        let photos = (0..g.idents.len() as u32)
+            .map(IdentId)
+            .filter(|&id| g.ident_kind(id) == IdentKind::Photo && !g.is_common(id))
+            .filter_map(|id| Some((u64::from_str_radix(g.ident_text(id), 16).ok()?, id)))
+            .collect();
         Relations {
-            g,
-            actors,
+            applications,
+            workers,
+            assets,
+            awaiting_assignee,
+            awaiting_application,
+            awaiting_referrer,
+            photos,
+            resume_keys: unmask_resolve::resume_keys(g, actors),
             refs_of,
             workers_of,
             referrals_of,
@@ -196,11 +268,176 @@ impl<'g> Relations<'g> {
         }
     }
 
-    /// The closure of a change to the records behind `seeds`.
-    pub fn closure(&self, seeds: &[Node]) -> Closure {
-        let g = self.g;
+    /// The closure of a change to the records behind `seeds`, in the
+    /// graph and actors these relations were built on.
+    pub fn closure(&self, g: &IdentityGraph, actors: &Actors, seeds: &[Node]) -> Closure {
+        let todo: Vec<Item> = seeds.iter().map(|&n| Item::Node(n)).collect();
+        let (walk, witnesses) = self.walk(g, actors, todo);
+        collect(g, &walk, witnesses)
+    }
+
+    /// The closure of records added to (or changed in) the graph these
+    /// relations were built on, without building the graph again: `added`
+    /// is what a scan of the added records alone built, under the same fit.
+    /// Where an added record would attach to the graph — an identifier it
+    /// holds, its name and its references' names, a near photo, a résumé
+    /// blocking key, a record it names or that names it, a sign-in subnet —
+    /// is looked up here, and the closure followed from those records; the
+    /// added records are in its core. When several changes come one after
+    /// another, `added` holds all of them since the graph was built, and
+    /// the part is spliced over the graph's own findings.
+    pub fn closure_of_added(&self, g: &IdentityGraph, actors: &Actors, added: &Kept) -> Closure {
+        let d = &added.graph;
+        let mut todo: Vec<Item> = vec![];
+        let personas = |ps: Option<&Vec<PersonaId>>| {
+            ps.into_iter()
+                .flatten()
+                .map(|&p| Item::persona(p))
+                .collect::<Vec<_>>()
+        };
+        for p in &d.personas {
+            let (here, awaiting) = match p.kind {
+                PersonaKind::Application => (
+                    self.applications.get(&p.record_id),
+                    personas(self.awaiting_application.get(&p.record_id)),
+                ),
+                PersonaKind::Worker => {
+                    let mut w = personas(self.awaiting_referrer.get(&p.record_id));
+                    w.extend(
+                        self.awaiting_assignee
+                            .get(&p.record_id)
+                            .into_iter()
+                            .flatten()
+                            .map(|&a| Item::Node(Node::Asset(a))),
+                    );
+                    (self.workers.get(&p.record_id), w)
+                }
+            };
+            todo.extend(here.map(|&q| Item::persona(q)));
+            todo.extend(awaiting);
+            if p.application.is_none()
+                && let Some(a) = p
+                    .application_ref
+                    .as_ref()
+                    .and_then(|r| self.applications.get(r))
+            {
+                todo.push(Item::persona(*a));
+            }
+            if let Some(n) = &p.name {
+                todo.push(Item::Name(n.key.clone()));
+            }
+        }
+        for (_, by) in &d.unresolved_referrals {
+            let worker = self.workers.get(by).copied().or_else(|| {
+                let x = g.externals.get(ExternalKind::Login, &by.to_lowercase())?;
+                g.persona_of(g.external_owner[x as usize]?)
+            });
+            todo.extend(worker.map(Item::persona));
+        }
+        for r in &d.references {
+            if let Some(n) = &r.name {
+                todo.push(Item::Name(n.key.clone()));
+            }
+        }
+        for a in &d.assets {
+            todo.extend(
+                self.assets
+                    .get(&a.record_id)
+                    .map(|&x| Item::Node(Node::Asset(x))),
+            );
+            if a.assigned_to.is_none()
+                && let Some(w) = a.assigned_ref.as_ref().and_then(|w| self.workers.get(w))
+            {
+                todo.push(Item::persona(*w));
+            }
+        }
+        for x in 0..d.externals.len() as u32 {
+            let (kind, text) = (d.externals.kind(x), d.externals.text(x));
+            if let Some(here) = g.externals.get(kind, text) {
+                todo.push(Item::Node(Node::External(ExternalId(here))));
+            }
+            if kind == ExternalKind::Login {
+                todo.extend(personas(self.awaiting_referrer.get(text)));
+            }
+        }
+        for e in &d.edges {
+            let kind = d.ident_kind(e.to);
+            if !relates(kind, e.role) || d.is_common(e.to) {
+                continue;
+            }
+            let text = d.ident_text(e.to);
+            todo.extend(g.ident(kind, text).map(Item::Ident));
+            if kind == IdentKind::Ip
+                && e.role == Role::LoginIp
+                && let Ok(addr) = text.parse::<IpAddr>()
+            {
+                for &ip in self.subnet_ips.get(&subnet(addr)).into_iter().flatten() {
+                    todo.push(Item::Ident(ip));
+                }
+            }
+            if kind == IdentKind::Photo
+                && let Ok(h) = u64::from_str_radix(text, 16)
+            {
+                todo.extend(
+                    self.photos
+                        .iter()
+                        .filter(|&&(q, _)| (h ^ q).count_ones() <= unmask_resolve::PHOTO_MAX_BITS)
+                        .map(|&(_, id)| Item::Ident(id)),
+                );
+            }
+        }
+        // Units sharing a blocking key are compared; only near résumés pair.
+        // (A hair below linkage's floor: what rounds differently is kept.)
+        let near = unmask_resolve::RESUME_NEAR[unmask_resolve::RESUME_NEAR.len() - 1] - 0.01;
+        for (key, mine) in unmask_resolve::resume_keys(d, &added.actors) {
+            let from = self.resume_keys.partition_point(|r| r.0 < key);
+            todo.extend(
+                self.resume_keys[from..]
+                    .iter()
+                    .take_while(|r| r.0 == key)
+                    .filter(|r| {
+                        let (a, b) = (d.resume_words(mine), g.resume_words(r.1));
+                        unmask_resolve::resume_similarity(&actors.fit, a, b) >= near
+                    })
+                    .map(|r| Item::persona(r.1)),
+            );
+        }
+        if std::env::var_os("UNMASK_DEBUG_CLOSURE").is_some() {
+            eprintln!(
+                "added: {} records, {} seeds here",
+                d.personas.len() + d.assets.len(),
+                todo.len()
+            );
+        }
+        let (walk, witnesses) = self.walk(g, actors, todo);
+        let mut c = collect(g, &walk, witnesses);
+        let mine = Records::of(d);
+        c.core.applications.extend(mine.applications);
+        c.core.workers.extend(mine.workers);
+        c.core.assets.extend(mine.assets);
+        c.core.logins.extend(mine.logins);
+        c.core.hosts.extend(mine.hosts);
+        c.witnesses
+            .applications
+            .retain(|a| !c.core.applications.contains(a));
+        c.witnesses.workers.retain(|w| !c.core.workers.contains(w));
+        c.addresses.extend(
+            (0..d.idents.len() as u32)
+                .map(IdentId)
+                .filter(|&id| d.ident_kind(id) == IdentKind::Address)
+                .map(|id| d.ident_text(id).to_string()),
+        );
+        c
+    }
+
+    /// Follows the relations from `todo` to a fixpoint.
+    fn walk(
+        &self,
+        g: &IdentityGraph,
+        actors: &Actors,
+        mut todo: Vec<Item>,
+    ) -> (Walk, FxHashSet<PersonaId>) {
         let mut walk = Walk::default();
-        let mut todo: Vec<Item> = seeds.iter().map(|&n| Item::Node(n)).collect();
         let mut witnesses: FxHashSet<PersonaId> = FxHashSet::default();
         while let Some(item) = todo.pop() {
             if !walk.visit(item.clone()) {
@@ -228,13 +465,13 @@ impl<'g> Relations<'g> {
                     }
                 }
                 Item::Name(key) => {
-                    let holders = self.units_named.get(key.as_str()).map_or(&[][..], |v| v);
+                    let holders = self.units_named.get(&key).map_or(&[][..], |v| v);
                     let mut units: Vec<PersonaId> = holders.iter().map(|h| h.0).collect();
                     units.sort();
                     units.dedup();
                     if units.len() <= RARE_NAME_UNITS {
                         todo.extend(holders.iter().map(|h| Item::persona(h.1)));
-                        for &r in self.refs_named.get(key.as_str()).into_iter().flatten() {
+                        for &r in self.refs_named.get(&key).into_iter().flatten() {
                             todo.push(Item::Node(Node::Reference(r)));
                         }
                     } else {
@@ -257,7 +494,7 @@ impl<'g> Relations<'g> {
                         todo.push(Item::Ident(e.to));
                     }
                     match node {
-                        Node::Persona(p) => self.persona(p, &mut todo),
+                        Node::Persona(p) => self.persona(g, actors, p, &mut todo),
                         Node::Reference(r) => {
                             let r = &g.references[r.ix()];
                             todo.push(Item::persona(r.of));
@@ -306,51 +543,10 @@ impl<'g> Relations<'g> {
                 &by[..by.len().min(8)]
             );
         }
-        let mut c = Closure::default();
-        for node in &walk.nodes {
-            match *node {
-                Node::Persona(p) => {
-                    let per = &g.personas[p.ix()];
-                    match per.kind {
-                        PersonaKind::Application => &mut c.core.applications,
-                        PersonaKind::Worker => &mut c.core.workers,
-                    }
-                    .insert(per.record_id.clone());
-                }
-                Node::Asset(a) => {
-                    c.core.assets.insert(g.assets[a.ix()].record_id.clone());
-                }
-                Node::External(x) => {
-                    let text = g.externals.text(x.0).to_string();
-                    match g.externals.kind(x.0) {
-                        ExternalKind::Login => c.core.logins.insert(text),
-                        ExternalKind::Host => c.core.hosts.insert(text),
-                    };
-                }
-                Node::Reference(_) => {}
-            }
-        }
-        for &id in &walk.idents {
-            if g.ident_kind(id) == IdentKind::Address {
-                c.addresses.insert(g.ident_text(id).to_string());
-            }
-        }
-        for p in witnesses {
-            if walk.nodes.contains(&Node::Persona(p)) {
-                continue;
-            }
-            let per = &g.personas[p.ix()];
-            match per.kind {
-                PersonaKind::Application => &mut c.witnesses.applications,
-                PersonaKind::Worker => &mut c.witnesses.workers,
-            }
-            .insert(per.record_id.clone());
-        }
-        c
+        (walk, witnesses)
     }
 
-    fn persona(&self, p: PersonaId, todo: &mut Vec<Item>) {
-        let (g, actors) = (self.g, self.actors);
+    fn persona(&self, g: &IdentityGraph, actors: &Actors, p: PersonaId, todo: &mut Vec<Item>) {
         let per = &g.personas[p.ix()];
         todo.extend(
             self.refs_of[p.ix()]
@@ -386,6 +582,51 @@ impl<'g> Relations<'g> {
             todo.push(Item::persona(u));
         }
     }
+}
+
+/// The records and addresses a walk reached.
+fn collect(g: &IdentityGraph, walk: &Walk, witnesses: FxHashSet<PersonaId>) -> Closure {
+    let mut c = Closure::default();
+    for node in &walk.nodes {
+        match *node {
+            Node::Persona(p) => {
+                let per = &g.personas[p.ix()];
+                match per.kind {
+                    PersonaKind::Application => &mut c.core.applications,
+                    PersonaKind::Worker => &mut c.core.workers,
+                }
+                .insert(per.record_id.clone());
+            }
+            Node::Asset(a) => {
+                c.core.assets.insert(g.assets[a.ix()].record_id.clone());
+            }
+            Node::External(x) => {
+                let text = g.externals.text(x.0).to_string();
+                match g.externals.kind(x.0) {
+                    ExternalKind::Login => c.core.logins.insert(text),
+                    ExternalKind::Host => c.core.hosts.insert(text),
+                };
+            }
+            Node::Reference(_) => {}
+        }
+    }
+    for &id in &walk.idents {
+        if g.ident_kind(id) == IdentKind::Address {
+            c.addresses.insert(g.ident_text(id).to_string());
+        }
+    }
+    for p in witnesses {
+        if walk.nodes.contains(&Node::Persona(p)) {
+            continue;
+        }
+        let per = &g.personas[p.ix()];
+        match per.kind {
+            PersonaKind::Application => &mut c.witnesses.applications,
+            PersonaKind::Worker => &mut c.witnesses.workers,
+        }
+        .insert(per.record_id.clone());
+    }
+    c
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

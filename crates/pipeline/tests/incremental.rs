@@ -3,9 +3,9 @@
 //! same fit.
 
 use std::path::Path;
-use unmask_graph::{Node, PersonaKind};
+use unmask_graph::PersonaKind;
 use unmask_model::findings::Findings;
-use unmask_pipeline::{Kept, Part, Records, Relations, ScanOutcome, splice};
+use unmask_pipeline::{Part, Records, Relations, ScanOutcome, splice};
 
 fn scan(ws: &Path, out: &Path, fit: Option<&unmask_pipeline::LinkFit>, part: Part) -> ScanOutcome {
     let intel = unmask_refdata::Intel::load(&out.join("no-data"));
@@ -21,28 +21,6 @@ fn scan(ws: &Path, out: &Path, fit: Option<&unmask_pipeline::LinkFit>, part: Par
         part,
     )
     .unwrap()
-}
-
-/// Every record of a graph, by the ids the workspace gives them.
-fn records(k: &Kept) -> Records {
-    let g = &k.graph;
-    let mut r = Records::default();
-    for p in &g.personas {
-        match p.kind {
-            PersonaKind::Application => &mut r.applications,
-            PersonaKind::Worker => &mut r.workers,
-        }
-        .insert(p.record_id.clone());
-    }
-    r.assets = g.assets.iter().map(|a| a.record_id.clone()).collect();
-    for x in 0..g.externals.len() as u32 {
-        let text = g.externals.text(x).to_string();
-        match g.externals.kind(x) {
-            unmask_graph::ExternalKind::Login => r.logins.insert(text),
-            unmask_graph::ExternalKind::Host => r.hosts.insert(text),
-        };
-    }
-    r
 }
 
 /// The first object that differs between two findings, for a message.
@@ -66,10 +44,12 @@ fn first_difference(a: &Findings, b: &Findings) -> Option<String> {
     None
 }
 
-/// Scans the workspace without application `x` (making a fit), then all of
-/// it under that fit, then only the closure of `x` under it, and checks
-/// the closure's findings spliced over the first give the second. Returns
-/// how many records the closure read and the batch findings.
+/// Scans the workspace without application `x` (making a fit and keeping
+/// the graph, as the service keeps its last full scan's), then all of it
+/// under that fit, then `x` alone and the closure it has in the old graph,
+/// and checks the closure's findings spliced over the old ones give the
+/// batch's. Returns how many records the closure read and the batch
+/// findings.
 fn check_adding(ws: &Path, dir: &Path, all: &Records, x: &str) -> (usize, Findings) {
     // The store before the application came, and the fit made on it.
     let mut before = all.clone();
@@ -83,32 +63,32 @@ fn check_adding(ws: &Path, dir: &Path, all: &Records, x: &str) -> (usize, Findin
             keep: true,
         },
     );
-    let fit = old.kept.unwrap().actors.fit;
+    let base = old.kept.unwrap();
+    let fit = &base.actors.fit;
     // All of it scanned under that fit …
-    let batch = scan(
+    let batch = scan(ws, &dir.join("batch"), Some(fit), Part::default());
+    // … and the new application alone, attached to the old graph.
+    let mut alone = Records::default();
+    alone.applications.insert(x.to_string());
+    let added = scan(
         ws,
-        &dir.join("batch"),
-        Some(&fit),
+        &dir.join("added"),
+        Some(fit),
         Part {
+            only: Some(&alone),
             keep: true,
-            ..Default::default()
         },
     );
-    let kept = batch.kept.as_ref().unwrap();
-    let p = kept
-        .graph
-        .personas
-        .iter()
-        .position(|p| p.record_id == x && p.kind == PersonaKind::Application)
-        .unwrap();
-    // … and only the closure of the new application.
-    let closure = Relations::new(&kept.graph, &kept.actors)
-        .closure(&[Node::Persona(unmask_graph::PersonaId(p as u32))]);
+    let closure = Relations::new(&base.graph, &base.actors).closure_of_added(
+        &base.graph,
+        &base.actors,
+        added.kept.as_ref().unwrap(),
+    );
     let read = closure.read();
     let part = scan(
         ws,
         &dir.join("part"),
-        Some(&fit),
+        Some(fit),
         Part {
             only: Some(&read),
             ..Default::default()
@@ -148,7 +128,7 @@ fn an_application_scored_on_its_closure_gives_the_batch_findings_under_the_same_
         },
     );
     let kept = everything.kept.as_ref().unwrap();
-    let all = records(kept);
+    let all = Records::of(&kept.graph);
     let mut apps: Vec<String> = all.applications.iter().cloned().collect();
     apps.sort();
     let mut picked: Vec<String> = apps.iter().step_by(apps.len() / 24).cloned().collect();
@@ -304,7 +284,7 @@ fn a_change_reaches_what_only_a_near_photo_a_near_resume_or_a_shipping_address_r
             ..Default::default()
         },
     );
-    let all = records(everything.kept.as_ref().unwrap());
+    let all = Records::of(&everything.kept.as_ref().unwrap().graph);
     for (x, other) in [
         ("app-x2", "app-x1"),
         ("app-x4", "app-x3"),

@@ -14,7 +14,9 @@
 
 mod linkage;
 
-pub use linkage::{CommonValue, DEFAULT_M, LinkFit, MIN_PAIRS_FOR_EM};
+pub use linkage::{
+    CommonValue, DEFAULT_M, LinkFit, MIN_PAIRS_FOR_EM, RESUME_NEAR, resume_similarity,
+};
 use rustc_hash::FxHashMap;
 use unmask_graph::{IdentKind, IdentityGraph, PersonaId, PersonaKind};
 
@@ -187,6 +189,28 @@ pub fn similar_photos(
 /// linkage compares for their résumés, and so what the closure of a change
 /// to one résumé follows.
 pub fn near_resumes(g: &IdentityGraph, actors: &Actors) -> Vec<(PersonaId, PersonaId)> {
+    let (unit_of, unit_persona) = units_numbered(actors);
+    linkage::near_resume_pairs(g, &unit_of, &unit_persona, &actors.fit)
+        .into_iter()
+        .map(|(a, b)| (unit_persona[a as usize], unit_persona[b as usize]))
+        .collect()
+}
+
+/// The résumé blocking keys of every unit under the actors' fit, less the
+/// keys the fit found common, as (key, persona standing for the unit):
+/// the keys a unit added later is paired through, so that the units it
+/// may be compared with can be looked up without rescanning.
+pub fn resume_keys(g: &IdentityGraph, actors: &Actors) -> Vec<([u32; 3], PersonaId)> {
+    let (unit_of, unit_persona) = units_numbered(actors);
+    linkage::resume_keys(g, &unit_of, &unit_persona, &actors.fit)
+        .into_iter()
+        .map(|(k, u)| (k, unit_persona[u as usize]))
+        .collect()
+}
+
+/// Units numbered in persona order: each persona's unit number, and the
+/// persona standing for each unit.
+fn units_numbered(actors: &Actors) -> (Vec<u32>, Vec<PersonaId>) {
     let mut unit_persona: Vec<PersonaId> = vec![];
     let mut index: FxHashMap<PersonaId, u32> = FxHashMap::default();
     let unit_of: Vec<u32> = actors
@@ -199,10 +223,7 @@ pub fn near_resumes(g: &IdentityGraph, actors: &Actors) -> Vec<(PersonaId, Perso
             })
         })
         .collect();
-    linkage::near_resume_pairs(g, &unit_of, &unit_persona, &actors.fit)
-        .into_iter()
-        .map(|(a, b)| (unit_persona[a as usize], unit_persona[b as usize]))
-        .collect()
+    (unit_of, unit_persona)
 }
 
 /// Near-identical photos: at most this many of 64 bits differ.

@@ -799,6 +799,59 @@ pub(crate) fn near_resume_pairs(
     near_resumes(&Units::new(g, unit_of, unit_persona, Some(fit)), Some(fit)).0
 }
 
+/// Similarity of two résumés (sorted word hashes, as the graph keeps
+/// them) under `fit`, as linkage measures it: the rarity weight of their
+/// shared words over the geometric mean of each one's total.
+pub fn resume_similarity(fit: &LinkFit, a: &[u32], b: &[u32]) -> f64 {
+    let nu = fit.units.max(1) as f32;
+    let weight = |w: u32| match fit.word_units.binary_search_by_key(&w, |r| r.0) {
+        Ok(i) => (nu / fit.word_units[i].1.max(1) as f32).ln(),
+        Err(_) => nu.ln(),
+    };
+    let norm = |x: &[u32]| {
+        x.iter()
+            .map(|&w| weight(w))
+            .filter(|&v| v > 0.0)
+            .sum::<f32>()
+            .sqrt()
+    };
+    let (na, nb) = (norm(a), norm(b));
+    if na == 0.0 || nb == 0.0 {
+        return 0.0;
+    }
+    let (mut i, mut j, mut dot) = (0, 0, 0.0f32);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += weight(a[i]).max(0.0);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    (dot / (na * nb)) as f64
+}
+
+/// Résumé blocking keys of every unit under `fit`, less those it found
+/// common, as (key, unit) rows in key order.
+pub(crate) fn resume_keys(
+    g: &IdentityGraph,
+    unit_of: &[u32],
+    unit_persona: &[unmask_graph::PersonaId],
+    fit: &LinkFit,
+) -> Vec<([u32; 3], u32)> {
+    let units = Units::new(g, unit_of, unit_persona, Some(fit));
+    let mut keys = vec![];
+    for u in 0..units.n_units() {
+        resume_keys_of(&units, u as u32, &mut keys);
+    }
+    keys.retain(|(k, _)| fit.common_resume_keys.binary_search(k).is_err());
+    keys.sort_unstable();
+    keys
+}
+
 /// Candidate pairs, and among them those with near résumés: units sharing a value held by at most
 /// [`crate::MAX_SHARED`] units, near résumés (found through rare words in
 /// common), a near photo, or a reference contact that is the other's own.
