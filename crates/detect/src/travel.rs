@@ -125,6 +125,10 @@ pub fn detect(g: &IdentityGraph, intel: &Intel, w: &Weights, out: &mut Vec<Signa
                 }
             }
         }
+        // Most sign-ins first, then by IP: not in the order read.
+        for v in [&mut watched, &mut elsewhere] {
+            v.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
+        }
         let shown = |v: &[(String, String, u32)]| -> Vec<String> {
             v.iter()
                 .map(|(cc, ip, n)| format!("{ip} ({cc}) ×{n}"))

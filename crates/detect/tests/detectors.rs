@@ -530,6 +530,41 @@ fn pay_to_another_holder_country_or_wallet_and_a_quick_switch_fire() {
 }
 
 #[test]
+fn travel_is_counted_in_time_order_whatever_order_sign_ins_are_read_in() {
+    // The London line then the Chinese one 30 minutes later, four days
+    // running: as an export gives them, and newest first (a service
+    // writes its store out in id order, not time order). The user is
+    // written with a capital É, the worker's login in lower case.
+    let signins: Vec<(String, &str, &str)> = (10..14)
+        .flat_map(|d| {
+            [
+                (
+                    format!("2026-04-{d}T01:00:00Z"),
+                    "81.2.69.160",
+                    "United Kingdom",
+                ),
+                (format!("2026-04-{d}T01:30:00Z"), "1.2.4.8", "China"),
+            ]
+        })
+        .collect();
+    let evidence = |order: &[&(String, &str, &str)]| {
+        let mut w = World::new().worker_in("w1", "Émile Moreau", "émile", "Europe/London", "GB");
+        for (at, ip, c) in order {
+            w = w.signin("ÉMILE", at, ip, c, false);
+        }
+        let (g, s) = w.run();
+        let hit = fired(&g, &s, "impossible_travel", "w1");
+        assert_eq!(hit.len(), 1, "the sign-ins are the worker's");
+        hit[0].evidence.clone()
+    };
+    let in_order: Vec<_> = signins.iter().collect();
+    let reversed: Vec<_> = signins.iter().rev().collect();
+    let e = evidence(&in_order);
+    assert!(e.starts_with("4 sign-ins"), "{e}");
+    assert_eq!(evidence(&reversed), e);
+}
+
+#[test]
 fn hopping_between_london_and_china_within_the_hour_is_impossible_travel() {
     let mut w = World::new()
         .worker_in("w1", "Daniel Moreau", "dm", "Europe/London", "GB")

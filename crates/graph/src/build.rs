@@ -21,6 +21,9 @@ pub struct GraphBuilder<'r> {
     worker_ix: FxHashMap<String, PersonaId>,
     /// Applications and the referrer each names, resolved at the end.
     pending_referrals: Vec<(PersonaId, String)>,
+    /// Per login, its sign-ins that named a country: hops are counted
+    /// between sign-ins consecutive in time, at the end.
+    placed: Vec<Vec<crate::Placed>>,
     pending_payroll: Vec<(String, PayrollEntry)>,
     worker_logins: Vec<(PersonaId, String)>,
     login_days: FxHashSet<(u32, i32)>,
@@ -62,6 +65,7 @@ impl<'r> GraphBuilder<'r> {
             app_ix: Default::default(),
             worker_ix: Default::default(),
             pending_referrals: vec![],
+            placed: vec![],
             pending_payroll: vec![],
             worker_logins: vec![],
             login_days: Default::default(),
@@ -152,6 +156,36 @@ impl<'r> GraphBuilder<'r> {
         ExternalId(id)
     }
 
+    /// Each login's hops between sign-ins consecutive in time; sign-ins
+    /// at the same moment are ordered by country and IP, as written.
+    fn count_hops(&mut self) {
+        let g = &mut self.g;
+        for (x, placed) in std::mem::take(&mut self.placed).into_iter().enumerate() {
+            let mut placed = placed;
+            placed.sort_by(|a, b| {
+                a.at.0.cmp(&b.at.0).then_with(|| {
+                    let text = |p: &crate::Placed| {
+                        (
+                            g.idents.text(p.country.0),
+                            p.ip.map(|ip| g.idents.text(ip.0)),
+                        )
+                    };
+                    text(a).cmp(&text(b))
+                })
+            });
+            let act = &mut g.activity[x];
+            for w in placed.windows(2) {
+                let (prev, here) = (w[0], w[1]);
+                if prev.country != here.country && here.at.0 - prev.at.0 < crate::HOP_WINDOW_MS {
+                    act.hop_count += 1;
+                    if act.hops.len() < crate::HOPS_KEPT {
+                        act.hops.push((prev, here));
+                    }
+                }
+            }
+        }
+    }
+
     fn add_persona(&mut self, p: Persona) -> PersonaId {
         self.g.personas.push(p);
         // Shingles of this persona, if any, are appended next.
@@ -162,6 +196,7 @@ impl<'r> GraphBuilder<'r> {
     /// Resolves cross-record references and builds the indexes.
     pub fn finish(mut self) -> (IdentityGraph, Vec<String>) {
         let mut notes = std::mem::take(&mut self.notes);
+        self.count_hops();
         // Worker → its application.
         for p in 0..self.g.personas.len() {
             if let Some(app) = self.g.personas[p].application_ref.clone() {
@@ -574,7 +609,11 @@ impl Sink for GraphBuilder<'_> {
     fn login(&mut self, e: &LoginEvent<'_>, _at: &Origin) {
         // The hot path of ingest: no allocation unless a value is new.
         let user = e.user.trim();
-        let x = if user.bytes().any(|b| b.is_ascii_uppercase()) {
+        // Lower-cased as workers' logins are (fully, not only ASCII), so
+        // that `ÉMILE@…` signing in is the worker `émile@…`.
+        let x = if !user.is_ascii() {
+            self.external(ExternalKind::Login, &user.to_lowercase())
+        } else if user.bytes().any(|b| b.is_ascii_uppercase()) {
             self.external(ExternalKind::Login, &user.to_ascii_lowercase())
         } else {
             self.external(ExternalKind::Login, user)
@@ -636,17 +675,10 @@ impl Sink for GraphBuilder<'_> {
                 country: id,
                 ip: ip_id,
             };
-            let act = &mut self.g.activity[x.ix()];
-            if let Some(prev) = act.last_placed
-                && prev.country != id
-                && (e.at.0 - prev.at.0).abs() < crate::HOP_WINDOW_MS
-            {
-                act.hop_count += 1;
-                if act.hops.len() < crate::HOPS_KEPT {
-                    act.hops.push((prev, here));
-                }
+            if self.placed.len() <= x.ix() {
+                self.placed.resize_with(x.ix() + 1, Vec::new);
             }
-            act.last_placed = Some(here);
+            self.placed[x.ix()].push(here);
         }
         if let Some(ua) = e.user_agent.filter(|s| !s.is_empty()) {
             let id = self.ident(IdentKind::UserAgent, ua);

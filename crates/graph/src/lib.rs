@@ -219,10 +219,10 @@ pub struct Activity {
     pub days: u32,
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
-    /// The previous sign-in that named a country, in the order read.
-    pub last_placed: Option<Placed>,
-    /// Country changes between consecutive placed sign-ins less than
-    /// [`HOP_WINDOW_MS`] apart: how many, and the first [`HOPS_KEPT`].
+    /// Country changes between placed sign-ins consecutive in time less
+    /// than [`HOP_WINDOW_MS`] apart: how many, and the first [`HOPS_KEPT`].
+    /// (In time, not in the order read: a service writes sign-ins out in
+    /// id order, an export in time order, and both must agree.)
     pub hop_count: u32,
     pub hops: Vec<(Placed, Placed)>,
 }
