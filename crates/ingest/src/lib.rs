@@ -809,6 +809,28 @@ fn dispatch(
     }
 }
 
+/// Whom one event is about, as a scan of part of a workspace selects
+/// events: a sign-in's user trimmed and lower-cased, an osquery result's
+/// host lower-cased, a keystroke sample's subject. `None` for a record of
+/// another kind or one ingest would set aside.
+pub fn event_subject(kind: InputKind, raw: &[u8]) -> Option<String> {
+    let mut scratch = events::Scratch::default();
+    let login = |e: events::OwnedLogin| e.view().user.trim().to_lowercase();
+    match kind {
+        InputKind::Okta => events::okta(raw, &mut scratch).ok().map(login),
+        InputKind::Ocsf => events::ocsf(raw, &mut scratch).ok().map(login),
+        InputKind::Osquery => {
+            let mut rows = events::OsqueryRows::default();
+            let rows = rows.parse(raw).ok()?;
+            rows.first().map(|r| r.host.to_lowercase())
+        }
+        InputKind::Keystrokes => parse_json::<KeystrokeSample>(raw)
+            .ok()
+            .map(|k| k.subject.trim().to_lowercase()),
+        _ => None,
+    }
+}
+
 pub(crate) enum RecordSource<'a> {
     Json(&'a [u8]),
     Value(serde_json::Value),

@@ -2,8 +2,8 @@
 
 use crate::State;
 use crate::auth::{Caller, Role};
-use crate::engine::Kind;
-use crate::store::Disposition;
+use crate::engine::{Identified, Kind};
+use crate::store::{Disposition, Incoming};
 use axum::Json;
 use axum::extract::{Path, Query, State as St};
 use axum::http::{HeaderMap, StatusCode};
@@ -176,8 +176,8 @@ fn ingest_batch(
             ),
         ));
     }
-    let check = |r: &&serde_json::value::RawValue| -> Result<(String, String), String> {
-        let id = kind.identify(r.get())?;
+    let check = |r: &&serde_json::value::RawValue| -> Result<Incoming, String> {
+        let Identified { id, subject } = kind.identify(r.get())?;
         // One record, one line: the scan reads the store as JSON Lines, and
         // a pretty-printed record has line breaks (only ever between
         // tokens, so compacting it changes nothing).
@@ -187,13 +187,13 @@ fn ingest_batch(
         } else {
             r.get().to_string()
         };
-        Ok((id, body))
+        Ok(Incoming { id, subject, body })
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     let per = records.len().div_ceil(threads).max(1);
-    let checked: Vec<Result<(String, String), String>> = if records.len() < 256 {
+    let checked: Vec<Result<Incoming, String>> = if records.len() < 256 {
         records.iter().map(check).collect()
     } else {
         std::thread::scope(|s| {
@@ -208,17 +208,17 @@ fn ingest_batch(
         })
     };
     let mut results = Vec::with_capacity(records.len());
-    let mut accepted: Vec<(String, String)> = Vec::with_capacity(records.len());
+    let mut accepted: Vec<Incoming> = Vec::with_capacity(records.len());
     for (i, c) in checked.into_iter().enumerate() {
         match c {
-            Ok((id, body)) => {
-                results.push(json!({"index": i, "id": id, "status": "accepted"}));
-                accepted.push((id, body));
+            Ok(r) => {
+                results.push(json!({"index": i, "id": r.id, "status": "accepted"}));
+                accepted.push(r);
             }
             Err(e) => results.push(json!({"index": i, "status": "rejected", "error": e})),
         }
     }
-    let ids: Vec<String> = accepted.iter().map(|(id, _)| id.clone()).collect();
+    let ids: Vec<String> = accepted.iter().map(|r| r.id.clone()).collect();
     let new = store.put_records(kind.name(), accepted)?;
     Ok(Ingested {
         results,

@@ -1,19 +1,22 @@
 //! The scan behind the service: the store's records through the same
 //! pipeline `unmask scan` runs, and what each kind of record is.
 //!
-//! The store is written out as a workspace in the data contract's layout
-//! (one JSON Lines file per kind) and scanned whole, so the service and the
-//! batch scan cannot disagree: they are one code path. The workspace is
-//! kept between scans and a kind's file rewritten only when the store says
-//! its records changed, so a new application does not rewrite the sign-ins.
-//! Confirmed-fraud dispositions add their actor's e-mails, phones and
-//! wallets to the known-bad lists of the next scan. Every change is still
-//! scored by a whole scan (0.15 s at 3,000 personas, a minute and more at
-//! a million): the pipeline can score a change on its closure
-//! (`unmask_pipeline::closure`), exactly as a whole scan under the same
-//! fit, but this engine does not use it yet — what it lacks is in
-//! ARCHITECTURE.md (*Incremental scoring*). `UNMASK_DEBUG_SERVE`
-//! prints each scan's timings.
+//! A *full scan* writes the store out as a workspace in the data
+//! contract's layout (one JSON Lines file per kind; a kind's file is
+//! rewritten only when the store says its records changed) and scans it
+//! whole, keeping the identity graph, the actors and the fit it made: the
+//! *base*. After it, a change is scored *incrementally*: the records
+//! received since the base are scanned alone under the base's fit, where
+//! they attach to the base graph is looked up
+//! ([`unmask_pipeline::Relations::closure_of_added`]), the records of that
+//! closure are fetched from the store by id and by subject and scanned
+//! under the same fit, and their findings spliced over the base's. That
+//! gives what a full scan of the store under the base's fit gives (tested
+//! in `tests/api.rs`); a full scan refits. Deletions (erasure,
+//! retention), a new confirmed case (its identifiers become known-bad) or
+//! more than [`MAX_ADDED`] records since the base take a full scan, and
+//! the background refreshes the base after [`REFRESH_AFTER`].
+//! `UNMASK_DEBUG_SERVE` prints each scan's timings.
 
 use crate::store::Store;
 use serde_json::Value;
@@ -78,12 +81,39 @@ impl Kind {
         }
     }
 
-    /// Checks a record (its JSON text as sent) and gives its id: the
-    /// contract's id field, or for events without one the SHA-256 of the
-    /// record as sent. The typed records are read as the scan will read
-    /// them, so that a record the scan would set aside is refused here,
-    /// with the reason; events are only looked into for their id.
-    pub fn identify(self, raw: &str) -> Result<String, String> {
+    /// The ingest kind a workspace file of this kind is read as.
+    fn input(self) -> unmask_ingest::InputKind {
+        use unmask_ingest::InputKind as I;
+        match self {
+            Kind::Applications => I::Applications,
+            Kind::Workers => I::Workers,
+            Kind::Assets => I::Assets,
+            Kind::Payroll => I::Payroll,
+            Kind::Okta => I::Okta,
+            Kind::Ocsf => I::Ocsf,
+            Kind::Osquery => I::Osquery,
+            Kind::Keystrokes => I::Keystrokes,
+        }
+    }
+
+    /// Checks a record (its JSON text as sent) and gives its id and whom
+    /// it is about (see [`Identified::subject`]). The typed records are
+    /// read as the scan will read them, so that a record the scan would set
+    /// aside is refused here, with the reason; events are only looked into
+    /// for their id and subject.
+    pub fn identify(self, raw: &str) -> Result<Identified, String> {
+        let id = self.id_of(raw)?;
+        let subject = match self {
+            Kind::Applications | Kind::Workers | Kind::Assets => None,
+            Kind::Payroll => id.split('|').next().map(str::to_string),
+            _ => unmask_ingest::event_subject(self.input(), raw.as_bytes()),
+        };
+        Ok(Identified { id, subject })
+    }
+
+    /// The contract's id field, or for events without one the SHA-256 of
+    /// the record as sent.
+    fn id_of(self, raw: &str) -> Result<String, String> {
         if !raw.trim_start().starts_with('{') {
             return Err("a record is a JSON object".into());
         }
@@ -127,6 +157,15 @@ impl Kind {
             Kind::Osquery | Kind::Keystrokes => Ok(digest(raw)),
         }
     }
+}
+
+/// A record's id, and whom it is about: a payroll row's worker, an event's
+/// login or host as a scan of part of the store selects them (the
+/// store's `subject`, by which an incremental scan fetches them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identified {
+    pub id: String,
+    pub subject: Option<String>,
 }
 
 /// The fields records are identified by; serde skips the rest unread.
@@ -209,6 +248,30 @@ pub fn identifiers(v: &Value) -> Vec<(&'static str, String)> {
     out
 }
 
+/// Records received since the base beyond which a change is scored by a
+/// full scan: the incremental path rescans all of them every time.
+pub const MAX_ADDED: i64 = 20_000;
+
+/// How old a base may grow, with changes since it, before the background
+/// replaces it with a full scan (which also refits).
+pub const REFRESH_AFTER: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The last full scan, which incremental scans add to.
+struct Base {
+    kept: unmask_pipeline::Kept,
+    relations: unmask_pipeline::Relations,
+    findings: Findings,
+    /// Records received from this time on (ms) may not be in it.
+    since_ms: i64,
+    /// When it was made.
+    made: std::time::Instant,
+    /// The store's deletions and the store's change counts, and the
+    /// known-bad rows it was scanned with.
+    deletions: u64,
+    changes: Vec<u64>,
+    known_bad: Vec<(String, String, String)>,
+}
+
 pub struct Engine {
     pub store: std::sync::Arc<Store>,
     pub data_dir: PathBuf,
@@ -222,6 +285,10 @@ pub struct Engine {
     /// store's change count it was written at, so that a scan after new
     /// applications rewrites applications.jsonl and not the sign-ins.
     workspace: std::sync::Mutex<Option<Workspace>>,
+    base: std::sync::Mutex<Option<std::sync::Arc<Base>>>,
+    /// How many full and incremental scans have run.
+    full_scans: std::sync::atomic::AtomicU64,
+    incremental_scans: std::sync::atomic::AtomicU64,
 }
 
 struct Workspace {
@@ -241,14 +308,191 @@ impl Engine {
             installed_lists: intel.lists.clone(),
             intel: std::sync::Mutex::new(intel),
             workspace: std::sync::Mutex::new(None),
+            base: std::sync::Mutex::new(None),
+            full_scans: Default::default(),
+            incremental_scans: Default::default(),
             data_dir,
             scoring,
         }
     }
 
-    /// Scans everything in the store; saves and returns the findings.
+    /// Findings of everything in the store: incrementally over the base
+    /// when it can be, else by a full scan.
     pub fn rescan(&self) -> Result<Findings, String> {
+        match self.incremental()? {
+            Some(f) => Ok(f),
+            None => self.full_scan(),
+        }
+    }
+
+    /// How many (full, incremental) scans have run since the service
+    /// started.
+    pub fn scans(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::SeqCst;
+        (
+            self.full_scans.load(SeqCst),
+            self.incremental_scans.load(SeqCst),
+        )
+    }
+
+    /// The fit of the base, which incremental scans link under.
+    pub fn base_fit(&self) -> Option<unmask_pipeline::LinkFit> {
+        let base = self.base.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        base.map(|b| b.kept.actors.fit.clone())
+    }
+
+    /// Whether the background should replace the base: it is older than
+    /// [`REFRESH_AFTER`] and the store has changed since.
+    pub fn wants_refresh(&self) -> bool {
+        let base = self.base.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        base.is_some_and(|b| b.made.elapsed() > REFRESH_AFTER && b.changes != self.changes())
+    }
+
+    fn changes(&self) -> Vec<u64> {
+        KINDS.iter().map(|k| self.store.changes(k.name())).collect()
+    }
+
+    /// Fills in the subject of records stored before the store kept it.
+    pub fn fill_subjects(&self) -> Result<usize, String> {
+        let mut filled = 0;
+        for kind in [
+            Kind::Payroll,
+            Kind::Okta,
+            Kind::Ocsf,
+            Kind::Osquery,
+            Kind::Keystrokes,
+        ] {
+            loop {
+                let rows = self.store.records_without_subject(kind.name(), 5_000)?;
+                if rows.is_empty() {
+                    break;
+                }
+                filled += rows.len();
+                let subjects = rows
+                    .into_iter()
+                    .map(|(id, body)| {
+                        let subject = kind.identify(&body).ok().and_then(|r| r.subject);
+                        (id, subject)
+                    })
+                    .collect();
+                self.store.set_subjects(kind.name(), subjects)?;
+            }
+        }
+        Ok(filled)
+    }
+
+    /// The findings of the store scored over the base, or `None` when
+    /// that cannot be done (no base, deletions, new known-bad rows, too
+    /// many records since).
+    fn incremental(&self) -> Result<Option<Findings>, String> {
         let t0 = std::time::Instant::now();
+        let Some(base) = self.base.lock().unwrap_or_else(|p| p.into_inner()).clone() else {
+            return Ok(None);
+        };
+        if self.store.deletions() != base.deletions || self.known_bad()? != base.known_bad {
+            return Ok(None);
+        }
+        let mut added = vec![];
+        let mut left = MAX_ADDED;
+        for kind in KINDS {
+            let Some(rows) = self.store.records_since(kind.name(), base.since_ms, left)? else {
+                return Ok(None);
+            };
+            left -= rows.len() as i64;
+            if !rows.is_empty() {
+                added.push((kind, rows));
+            }
+        }
+        if added.is_empty() {
+            return Ok(Some(base.findings.clone()));
+        }
+        let dir = tempfile::tempdir().map_err(|e| format!("no room for a scan: {e}"))?;
+        let fit = &base.kept.actors.fit;
+        let intel = self.intel.lock().unwrap_or_else(|p| p.into_inner());
+        let scan = |name: &str, files: Vec<(Kind, Vec<(String, String)>)>, keep: bool| {
+            let ws = dir.path().join(name);
+            write_workspace(&ws, &files)?;
+            unmask_pipeline::scan_with(
+                &ws,
+                &dir.path().join(format!("{name}-out")),
+                unmask_ingest::DEFAULT_MAX_RECORD_BYTES,
+                true,
+                &intel,
+                &self.data_dir,
+                &self.scoring,
+                Some(fit),
+                unmask_pipeline::Part { only: None, keep },
+            )
+            .map_err(|e| format!("scan failed: {e}"))
+        };
+        let n_added: usize = added.iter().map(|a| a.1.len()).sum();
+        let alone = scan("added", added, true)?;
+        let Some(alone) = alone.kept else {
+            return Err("the scan of the added records kept no graph".into());
+        };
+        let closure = base
+            .relations
+            .closure_of_added(&base.kept.graph, &base.kept.actors, &alone);
+        let read = closure.read();
+        let sorted = |s: &std::collections::HashSet<String, _>| {
+            let mut v: Vec<String> = s.iter().cloned().collect();
+            v.sort();
+            v
+        };
+        let part_files = vec![
+            (
+                Kind::Applications,
+                self.store
+                    .records_by_id("applications", sorted(&read.applications))?,
+            ),
+            (
+                Kind::Workers,
+                self.store.records_by_id("workers", sorted(&read.workers))?,
+            ),
+            (
+                Kind::Assets,
+                self.store.records_by_id("assets", sorted(&read.assets))?,
+            ),
+            (
+                Kind::Payroll,
+                self.store.records_about("payroll", sorted(&read.workers))?,
+            ),
+            (
+                Kind::Okta,
+                self.store.records_about("okta", sorted(&read.logins))?,
+            ),
+            (
+                Kind::Ocsf,
+                self.store.records_about("auth", sorted(&read.logins))?,
+            ),
+            (
+                Kind::Osquery,
+                self.store.records_about("osquery", sorted(&read.hosts))?,
+            ),
+        ];
+        let part = scan("part", part_files, false)?;
+        let findings = unmask_pipeline::splice(&base.findings, &part.findings, &closure);
+        self.incremental_scans
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
+            eprintln!(
+                "incremental: {n_added} added, closure read {} records, {:?}",
+                read.len(),
+                t0.elapsed()
+            );
+        }
+        Ok(Some(findings))
+    }
+
+    /// Scans everything in the store and makes it the base; saves and
+    /// returns the findings.
+    pub fn full_scan(&self) -> Result<Findings, String> {
+        let t0 = std::time::Instant::now();
+        // Before anything is read: a record received from now on may be
+        // missing from this scan, and the incremental path will add it.
+        let since_ms = now_ms();
+        let deletions = self.store.deletions();
+        let changes = self.changes();
         // One scan at a time holds the workspace (and the reference data
         // below; the service runs them one at a time anyway).
         let mut ws = self.workspace.lock().unwrap_or_else(|p| p.into_inner());
@@ -293,7 +537,7 @@ impl Engine {
         let mut intel = self.intel.lock().unwrap_or_else(|p| p.into_inner());
         intel.lists = self.installed_lists.clone();
         let mut unusable = 0;
-        for (kind, value, note) in &known_bad {
+        for (kind, value, note) in known_bad.iter() {
             unusable += intel.lists.add(kind, value, note).is_err() as usize;
         }
         if unusable > 0 {
@@ -310,12 +554,32 @@ impl Engine {
             &self.data_dir,
             &self.scoring,
             None,
-            unmask_pipeline::Part::default(),
+            unmask_pipeline::Part {
+                only: None,
+                keep: true,
+            },
         )
         .map_err(|e| format!("scan failed: {e}"))?;
+        drop(intel);
         let t_scanned = t0.elapsed();
         let json = serde_json::to_string(&o.findings).map_err(|e| e.to_string())?;
         self.store.save_findings(&json)?;
+        self.full_scans
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if let Some(kept) = o.kept {
+            let relations = unmask_pipeline::Relations::new(&kept.graph, &kept.actors);
+            *self.base.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(std::sync::Arc::new(Base {
+                    kept,
+                    relations,
+                    findings: o.findings.clone(),
+                    since_ms,
+                    made: std::time::Instant::now(),
+                    deletions,
+                    changes,
+                    known_bad,
+                }));
+        }
         if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
             eprintln!(
                 "rescan: written {:?} scanned {:?} saved {:?} stages {:?}",
@@ -363,4 +627,31 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A workspace of the given records, one file per kind.
+fn write_workspace(
+    dir: &std::path::Path,
+    files: &[(Kind, Vec<(String, String)>)],
+) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for (kind, rows) in files.iter().filter(|f| !f.1.is_empty()) {
+        let path = dir.join(kind.file());
+        let mut w = std::io::BufWriter::new(
+            std::fs::File::create(&path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        );
+        for (_, body) in rows {
+            w.write_all(body.as_bytes()).map_err(|e| e.to_string())?;
+            w.write_all(b"\n").map_err(|e| e.to_string())?;
+        }
+        w.flush().map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }

@@ -13,7 +13,8 @@
 //!
 //! Writes mark the store ahead of the last scan; a background task rescans
 //! when it is, coalescing bursts, and `POST /v1/applications` of one
-//! application waits for a scan that includes it.
+//! application waits for a scan that includes it. Scans after the first
+//! are incremental over the last full one (see [`engine`]).
 
 pub mod api;
 pub mod auth;
@@ -307,6 +308,10 @@ pub fn start(config: &Config) -> Result<Arc<State>, String> {
         config.data_dir.clone(),
         config.scoring.clone(),
     );
+    let filled = engine.fill_subjects()?;
+    if filled > 0 {
+        eprintln!("unmask serve: {filled} stored record(s) indexed by login, host or worker");
+    }
     Ok(Arc::new(State::new(store, engine, config.limits.clone())))
 }
 
@@ -367,6 +372,16 @@ pub fn spawn_background(state: Arc<State>, retention: Option<Duration>) {
             // stale at once, and would take the cores from ingest.
             if now_ms().saturating_sub(s.last_write_ms.load(Ordering::SeqCst)) < 1500 {
                 continue;
+            }
+            // A new base now and then: the incremental path rescans every
+            // record since the last, and keeps its fit.
+            if s.engine.wants_refresh() {
+                let engine = s.engine.clone();
+                match tokio::task::spawn_blocking(move || engine.full_scan()).await {
+                    Ok(Err(e)) => eprintln!("unmask serve: scan failed: {e}"),
+                    Err(e) => eprintln!("unmask serve: scan task: {e}"),
+                    Ok(Ok(_)) => {}
+                }
             }
             if let Err(e) = s.current().await {
                 eprintln!("unmask serve: scan failed: {e}");

@@ -60,9 +60,17 @@ const SQLITE_MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL,
         at INTEGER NOT NULL
     );",
+    // 2: whom a record is about (a payroll row's worker, a sign-in's login,
+    // an osquery row's host), and when records came: what an incremental
+    // scan fetches. Rows stored before it are filled in when the service
+    // starts (`Store::records_without_subject`).
+    "ALTER TABLE records ADD COLUMN subject TEXT;
+    CREATE INDEX records_subject ON records (kind, subject);
+    CREATE INDEX records_received ON records (kind, received_at);",
 ];
 
-const POSTGRES_MIGRATIONS: &[&str] = &["CREATE TABLE records (
+const POSTGRES_MIGRATIONS: &[&str] = &[
+    "CREATE TABLE records (
         kind TEXT NOT NULL,
         id TEXT NOT NULL,
         body TEXT NOT NULL,
@@ -98,7 +106,11 @@ const POSTGRES_MIGRATIONS: &[&str] = &["CREATE TABLE records (
         id BIGINT PRIMARY KEY CHECK (id = 1),
         body TEXT NOT NULL,
         at BIGINT NOT NULL
-    );"];
+    );",
+    "ALTER TABLE records ADD COLUMN subject TEXT;
+    CREATE INDEX records_subject ON records (kind, subject);
+    CREATE INDEX records_received ON records (kind, received_at);",
+];
 
 /// A value in or out of a statement.
 #[derive(Clone, Debug, PartialEq)]
@@ -262,6 +274,17 @@ pub struct Store {
     /// store (the service is the store's one writer), so that a rescan
     /// rewrites only the kinds that did.
     changes: Mutex<std::collections::HashMap<String, u64>>,
+    /// How many deletions (erasure, retention) this store has made: an
+    /// incremental scan adds records to the last full one and cannot take
+    /// any away.
+    deletions: std::sync::atomic::AtomicU64,
+}
+
+/// A record to store: its id, whom it is about (see migration 2), its JSON.
+pub struct Incoming {
+    pub id: String,
+    pub subject: Option<String>,
+    pub body: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -282,6 +305,12 @@ pub struct AuditEntry {
     pub token_id: Option<i64>,
     pub action: String,
     pub subject: String,
+}
+
+/// An (id, body) row.
+fn pair(mut r: Vec<Val>) -> (String, String) {
+    let body = r.pop().map(Val::text).unwrap_or_default();
+    (r.pop().map(Val::text).unwrap_or_default(), body)
 }
 
 fn now_ms() -> i64 {
@@ -351,6 +380,7 @@ impl Store {
         Ok(Store {
             backend: Backend::Sqlite(Mutex::new(conn)),
             changes: Mutex::default(),
+            deletions: Default::default(),
         })
     }
 
@@ -386,6 +416,7 @@ impl Store {
         let store = Store {
             backend: Backend::Postgres(Mutex::new(tx)),
             changes: Mutex::default(),
+            deletions: Default::default(),
         };
         store.with_tx(move |tx| {
             tx.execute(
@@ -462,19 +493,25 @@ impl Store {
         }
     }
 
-    /// Stores records of one kind (id, JSON) in one transaction; a record
-    /// with an id already stored replaces it. Returns how many were new.
-    pub fn put_records(&self, kind: &str, records: Vec<(String, String)>) -> Result<usize> {
+    /// Stores records of one kind in one transaction; a record with an id
+    /// already stored replaces it. Returns how many were new.
+    pub fn put_records(&self, kind: &str, records: Vec<Incoming>) -> Result<usize> {
         let kind = kind.to_string();
         let changed = kind.clone();
         let n = self.with_tx(move |tx| {
             let at = now_ms();
             let mut new = 0;
-            for (id, body) in records {
-                let args = [t(&kind), Val::Text(Some(id)), Val::Text(Some(body)), i(at)];
+            for r in records {
+                let args = [
+                    t(&kind),
+                    Val::Text(Some(r.id)),
+                    Val::Text(Some(r.body)),
+                    i(at),
+                    Val::Text(r.subject),
+                ];
                 // New in one statement (the common case); else replaced.
                 if tx.execute(
-                    "INSERT INTO records (kind, id, body, received_at) VALUES ($1, $2, $3, $4)
+                    "INSERT INTO records (kind, id, body, received_at, subject) VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT (kind, id) DO NOTHING",
                     &args,
                 )? == 1
@@ -482,7 +519,7 @@ impl Store {
                     new += 1;
                 } else {
                     tx.execute(
-                        "UPDATE records SET body = $3, received_at = $4 WHERE kind = $1 AND id = $2",
+                        "UPDATE records SET body = $3, received_at = $4, subject = $5 WHERE kind = $1 AND id = $2",
                         &args,
                     )?;
                 }
@@ -491,6 +528,99 @@ impl Store {
         });
         self.changed(&changed);
         n
+    }
+
+    /// Records of one kind received at or after `since_ms` (id, JSON), at
+    /// most `limit` of them: `None` when there are more.
+    pub fn records_since(
+        &self,
+        kind: &str,
+        since_ms: i64,
+        limit: i64,
+    ) -> Result<Option<Vec<(String, String)>>> {
+        let args = [t(kind), i(since_ms), i(limit + 1)];
+        let rows = self.with_tx(move |tx| {
+            tx.query(
+                "SELECT id, body FROM records WHERE kind = $1 AND received_at >= $2 LIMIT $3",
+                &args,
+            )
+        })?;
+        if rows.len() as i64 > limit {
+            return Ok(None);
+        }
+        Ok(Some(rows.into_iter().map(pair).collect()))
+    }
+
+    /// Records of one kind by id (id, JSON); ids not stored are left out.
+    pub fn records_by_id(&self, kind: &str, ids: Vec<String>) -> Result<Vec<(String, String)>> {
+        self.records_where(kind, "id", ids)
+    }
+
+    /// Records of one kind about any of `subjects` (id, JSON).
+    pub fn records_about(
+        &self,
+        kind: &str,
+        subjects: Vec<String>,
+    ) -> Result<Vec<(String, String)>> {
+        self.records_where(kind, "subject", subjects)
+    }
+
+    fn records_where(
+        &self,
+        kind: &str,
+        column: &'static str,
+        values: Vec<String>,
+    ) -> Result<Vec<(String, String)>> {
+        let kind = kind.to_string();
+        self.with_tx(move |tx| {
+            let sql = format!("SELECT id, body FROM records WHERE kind = $1 AND {column} = $2");
+            let mut out = vec![];
+            for v in values {
+                out.extend(
+                    tx.query(&sql, &[t(&kind), Val::Text(Some(v))])?
+                        .into_iter()
+                        .map(pair),
+                );
+            }
+            Ok(out)
+        })
+    }
+
+    /// Up to `limit` records of `kind` stored before their subject was
+    /// (id, JSON), for [`Store::set_subjects`].
+    pub fn records_without_subject(&self, kind: &str, limit: i64) -> Result<Vec<(String, String)>> {
+        let args = [t(kind), i(limit)];
+        let rows = self.with_tx(move |tx| {
+            tx.query(
+                "SELECT id, body FROM records WHERE kind = $1 AND subject IS NULL LIMIT $2",
+                &args,
+            )
+        })?;
+        Ok(rows.into_iter().map(pair).collect())
+    }
+
+    /// Sets the subject of stored records (id, subject); a record with no
+    /// subject gets the empty one, so that it is not asked about again.
+    pub fn set_subjects(&self, kind: &str, rows: Vec<(String, Option<String>)>) -> Result<()> {
+        let kind = kind.to_string();
+        self.with_tx(move |tx| {
+            for (id, subject) in rows {
+                tx.execute(
+                    "UPDATE records SET subject = $3 WHERE kind = $1 AND id = $2",
+                    &[
+                        t(&kind),
+                        Val::Text(Some(id)),
+                        Val::Text(Some(subject.unwrap_or_default())),
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// How many deletions this store has made since it was opened.
+    pub fn deletions(&self) -> u64 {
+        self.deletions.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Every record of one kind, in id order, to `each` (id, JSON).
@@ -551,6 +681,8 @@ impl Store {
         let gone = self.with_tx(move |tx| {
             Ok(tx.execute("DELETE FROM records WHERE kind = $1 AND id = $2", &args)? > 0)
         });
+        self.deletions
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.changed(kind);
         gone
     }
@@ -594,6 +726,10 @@ impl Store {
             let kinds: std::collections::BTreeSet<&str> =
                 gone.iter().map(|(k, _)| k.as_str()).collect();
             kinds.into_iter().for_each(|k| self.changed(k));
+            if !gone.is_empty() {
+                self.deletions
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
         }
         gone
     }
@@ -804,7 +940,7 @@ mod tests {
         let path = dir.path().join("sub/unmask.db");
         let s = Store::open(&path).unwrap();
         assert_eq!(s.schema_version().unwrap(), SQLITE_MIGRATIONS.len() as i64);
-        s.put_records("applications", vec![("a1".into(), "{}".into())])
+        s.put_records("applications", vec![rec("a1", None, "{}")])
             .unwrap();
         drop(s);
         let s = Store::open(&path).unwrap();
@@ -824,6 +960,95 @@ mod tests {
         assert_eq!(mode, "wal");
     }
 
+    fn rec(id: &str, subject: Option<&str>, body: &str) -> Incoming {
+        Incoming {
+            id: id.into(),
+            subject: subject.map(str::to_string),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn records_are_found_by_id_by_subject_and_by_when_they_came_on_every_database() {
+        for (_dir, s) in stores() {
+            let before = now_ms();
+            s.put_records(
+                "okta",
+                vec![
+                    rec("e1", Some("ana@x.example"), "{\"n\":1}"),
+                    rec("e2", Some("bo@x.example"), "{\"n\":2}"),
+                    rec("e3", Some("ana@x.example"), "{\"n\":3}"),
+                ],
+            )
+            .unwrap();
+            let mut about = s
+                .records_about("okta", vec!["ana@x.example".into()])
+                .unwrap();
+            about.sort();
+            assert_eq!(
+                about,
+                vec![
+                    ("e1".to_string(), "{\"n\":1}".to_string()),
+                    ("e3".into(), "{\"n\":3}".into())
+                ]
+            );
+            assert!(
+                s.records_about("auth", vec!["ana@x.example".into()])
+                    .unwrap()
+                    .is_empty()
+            );
+            let by_id = s
+                .records_by_id("okta", vec!["e2".into(), "nope".into()])
+                .unwrap();
+            assert_eq!(by_id, vec![("e2".to_string(), "{\"n\":2}".to_string())]);
+            assert_eq!(
+                s.records_since("okta", before, 10)
+                    .unwrap()
+                    .map(|v| v.len()),
+                Some(3)
+            );
+            assert_eq!(
+                s.records_since("okta", before, 2).unwrap(),
+                None,
+                "more than the limit"
+            );
+            assert_eq!(
+                s.records_since("okta", now_ms() + 60_000, 10).unwrap(),
+                Some(vec![])
+            );
+            let deletions = s.deletions();
+            s.delete_record("okta", "e1").unwrap();
+            assert_eq!(s.deletions(), deletions + 1);
+        }
+    }
+
+    #[test]
+    fn records_stored_before_subjects_were_kept_are_found_to_fill_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("unmask.db");
+        {
+            // A store as the first schema left it.
+            let c = rusqlite::Connection::open(&path).unwrap();
+            c.execute_batch(SQLITE_MIGRATIONS[0]).unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+            c.execute(
+                "INSERT INTO records (kind, id, body, received_at) VALUES ('okta', 'e1', '{}', 1)",
+                [],
+            )
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), SQLITE_MIGRATIONS.len() as i64);
+        assert_eq!(s.records_without_subject("okta", 10).unwrap().len(), 1);
+        s.set_subjects("okta", vec![("e1".into(), Some("ana".into()))])
+            .unwrap();
+        assert!(s.records_without_subject("okta", 10).unwrap().is_empty());
+        assert_eq!(
+            s.records_about("okta", vec!["ana".into()]).unwrap().len(),
+            1
+        );
+    }
+
     #[test]
     fn a_store_from_a_newer_unmask_is_refused() {
         let dir = tempfile::tempdir().unwrap();
@@ -839,13 +1064,10 @@ mod tests {
     #[test]
     fn records_are_idempotent_by_id_on_every_database() {
         for (_dir, s) in stores() {
-            let batch = [
-                ("a1".to_string(), "{\"v\":1}".to_string()),
-                ("a2".into(), "{}".into()),
-            ];
-            assert_eq!(s.put_records("applications", batch.to_vec()).unwrap(), 2);
+            let batch = vec![rec("a1", None, "{\"v\":1}"), rec("a2", None, "{}")];
+            assert_eq!(s.put_records("applications", batch).unwrap(), 2);
             assert_eq!(
-                s.put_records("applications", vec![("a1".into(), "{\"v\":2}".into())])
+                s.put_records("applications", vec![rec("a1", None, "{\"v\":2}")])
                     .unwrap(),
                 0,
                 "the same id again is not new"
@@ -862,8 +1084,8 @@ mod tests {
             assert!(s.delete_record("applications", "a1").unwrap());
             assert!(!s.delete_record("applications", "a1").unwrap());
             // Read back a page at a time, every record once, in id order.
-            let many: Vec<(String, String)> = (0..12_001)
-                .map(|n| (format!("e{n:05}"), "{}".to_string()))
+            let many: Vec<Incoming> = (0..12_001)
+                .map(|n| rec(&format!("e{n:05}"), None, "{}"))
                 .collect();
             s.put_records("okta", many).unwrap();
             let mut seen = vec![];
