@@ -4,7 +4,8 @@
 #   - event ingest through the API: the demo's Okta events in batches of
 #     5,000 (POST /v1/okta), events per second;
 #   - one application at a time (POST /v1/applications, which answers with
-#     the application's score): latency p50 / p99 over sequential requests.
+#     the application's score): latency p50 / p99 over sequential requests,
+#     of APPLICATIONS of the demo's own held back from the first load.
 # Not a test: run it by hand.
 #
 #   bench/serve.sh [PERSONAS] [APPLICATIONS] [CLIENTS]   (defaults 3000, 100, 2)
@@ -26,14 +27,25 @@ trap 'kill $PID 2>/dev/null || true' EXIT
 until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.1; done
 
 # Batches as files, so that the client does no work while timed.
-python3 - "$DIR" <<'PY'
+# The last APPS of the demo's applications are held back, to be sent one
+# at a time below: real applications, with the relations real ones have.
+python3 - "$DIR" "$APPS" <<'PY'
 import json, sys, os
-d = sys.argv[1]
-def batches(name, size):
+d, held = sys.argv[1], int(sys.argv[2])
+def rows_of(name):
     rows = []
     for line in open(os.path.join(d, "workspace", name)):
         try: rows.append(json.loads(line))
         except ValueError: pass
+    return rows
+apps = rows_of("applications.jsonl")
+os.makedirs(os.path.join(d, "one"), exist_ok=True)
+for n, a in enumerate(apps[len(apps) - held:]):
+    open(os.path.join(d, "one", f"{n:05}.json"), "w").write(json.dumps(a))
+def batches(name, size):
+    rows = rows_of(name)
+    if name == "applications.jsonl":
+        rows = rows[:len(rows) - held]
     for i in range(0, len(rows), size):
         yield rows[i:i + size]
 os.makedirs(os.path.join(d, "batches"), exist_ok=True)
@@ -60,9 +72,8 @@ done
 curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/actors"
 PERSONAS=$(curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/findings" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["personas"]))')
 : > "$DIR/latency"
-for i in $(seq 1 "$APPS"); do
-  printf '{"application_id":"bench-%05d","submitted_at":"2026-06-01T10:00:00Z","full_name":"Bench Person %d","emails":["bench%d@example.org"],"claimed_timezone":"Europe/Berlin"}' "$i" "$i" "$i" > "$DIR/one.json"
-  curl -sf -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary "@$DIR/one.json" "http://127.0.0.1:$PORT/v1/applications" >> "$DIR/latency"
+for f in "$DIR"/one/*.json; do
+  curl -sf -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary "@$f" "http://127.0.0.1:$PORT/v1/applications" >> "$DIR/latency"
 done
 python3 - "$DIR/latency" "$PERSONAS" <<'PY'
 import sys

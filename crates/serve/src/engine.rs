@@ -15,7 +15,8 @@
 //! in `tests/api.rs`); a full scan refits. Deletions (erasure,
 //! retention), a new confirmed case (its identifiers become known-bad) or
 //! more than [`MAX_ADDED`] records since the base take a full scan, and
-//! the background refreshes the base after [`REFRESH_AFTER`].
+//! the background refreshes the base after [`REFRESH_AFTER`] or
+//! [`REFRESH_ADDED`] records.
 //! `UNMASK_DEBUG_SERVE` prints each scan's timings.
 
 use crate::store::Store;
@@ -256,6 +257,10 @@ pub const MAX_ADDED: i64 = 20_000;
 /// replaces it with a full scan (which also refits).
 pub const REFRESH_AFTER: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// How many records an incremental scan may find since the base before
+/// the background replaces the base, however young.
+pub const REFRESH_ADDED: u64 = 2_000;
+
 /// The last full scan, which incremental scans add to.
 struct Base {
     kept: unmask_pipeline::Kept,
@@ -289,6 +294,8 @@ pub struct Engine {
     /// How many full and incremental scans have run.
     full_scans: std::sync::atomic::AtomicU64,
     incremental_scans: std::sync::atomic::AtomicU64,
+    /// How many records the last incremental scan found since the base.
+    behind: std::sync::atomic::AtomicU64,
 }
 
 struct Workspace {
@@ -311,6 +318,7 @@ impl Engine {
             base: std::sync::Mutex::new(None),
             full_scans: Default::default(),
             incremental_scans: Default::default(),
+            behind: Default::default(),
             data_dir,
             scoring,
         }
@@ -341,11 +349,17 @@ impl Engine {
         base.map(|b| b.kept.actors.fit.clone())
     }
 
-    /// Whether the background should replace the base: it is older than
-    /// [`REFRESH_AFTER`] and the store has changed since.
+    /// Whether the background should replace the base: the store has
+    /// changed since, and the base is older than [`REFRESH_AFTER`] or the
+    /// last incremental scan found more than [`REFRESH_ADDED`] records
+    /// since it.
     pub fn wants_refresh(&self) -> bool {
         let base = self.base.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        base.is_some_and(|b| b.made.elapsed() > REFRESH_AFTER && b.changes != self.changes())
+        let behind = self.behind.load(std::sync::atomic::Ordering::SeqCst);
+        base.is_some_and(|b| {
+            b.changes != self.changes()
+                && (b.made.elapsed() > REFRESH_AFTER || behind > REFRESH_ADDED)
+        })
     }
 
     fn changes(&self) -> Vec<u64> {
@@ -426,6 +440,8 @@ impl Engine {
             .map_err(|e| format!("scan failed: {e}"))
         };
         let n_added: usize = added.iter().map(|a| a.1.len()).sum();
+        self.behind
+            .store(n_added as u64, std::sync::atomic::Ordering::SeqCst);
         let alone = scan("added", added, true)?;
         let Some(alone) = alone.kept else {
             return Err("the scan of the added records kept no graph".into());
@@ -566,6 +582,7 @@ impl Engine {
         self.store.save_findings(&json)?;
         self.full_scans
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.behind.store(0, std::sync::atomic::Ordering::SeqCst);
         if let Some(kept) = o.kept {
             let relations = unmask_pipeline::Relations::new(&kept.graph, &kept.actors);
             *self.base.lock().unwrap_or_else(|p| p.into_inner()) =
