@@ -62,6 +62,16 @@ impl Records {
         self.len() == 0
     }
 
+    /// Leaves out the records of `other`.
+    pub fn remove(&mut self, other: &Records) {
+        self.applications
+            .retain(|x| !other.applications.contains(x));
+        self.workers.retain(|x| !other.workers.contains(x));
+        self.assets.retain(|x| !other.assets.contains(x));
+        self.logins.retain(|x| !other.logins.contains(x));
+        self.hosts.retain(|x| !other.hosts.contains(x));
+    }
+
     /// Every record a graph was built from.
     pub fn of(g: &IdentityGraph) -> Records {
         let mut r = Records::default();
@@ -101,9 +111,12 @@ impl Closure {
     /// Everything a partial scan reads.
     pub fn read(&self) -> Records {
         let mut r = self.core.clone();
-        r.applications
-            .extend(self.witnesses.applications.iter().cloned());
-        r.workers.extend(self.witnesses.workers.iter().cloned());
+        let w = &self.witnesses;
+        r.applications.extend(w.applications.iter().cloned());
+        r.workers.extend(w.workers.iter().cloned());
+        r.assets.extend(w.assets.iter().cloned());
+        r.logins.extend(w.logins.iter().cloned());
+        r.hosts.extend(w.hosts.iter().cloned());
         r
     }
 }
@@ -271,9 +284,20 @@ impl Relations {
     /// The closure of a change to the records behind `seeds`, in the
     /// graph and actors these relations were built on.
     pub fn closure(&self, g: &IdentityGraph, actors: &Actors, seeds: &[Node]) -> Closure {
-        let todo: Vec<Item> = seeds.iter().map(|&n| Item::Node(n)).collect();
-        let (walk, witnesses) = self.walk(g, actors, todo);
-        collect(g, &walk, witnesses)
+        let mut todo = vec![];
+        for &n in seeds {
+            self.changed(g, actors, n, &mut todo);
+        }
+        self.close(g, actors, todo)
+    }
+
+    /// A record here that changed: it, and what it was related to (whose
+    /// findings its old values reached).
+    fn changed(&self, g: &IdentityGraph, actors: &Actors, n: Node, todo: &mut Vec<Item>) {
+        todo.push(Item::Node(n));
+        let mut related = vec![];
+        self.related(g, actors, n, &mut related);
+        todo.extend(related);
     }
 
     /// The closure of records added to (or changed in) the graph these
@@ -313,7 +337,9 @@ impl Relations {
                     (self.workers.get(&p.record_id), w)
                 }
             };
-            todo.extend(here.map(|&q| Item::persona(q)));
+            if let Some(&q) = here {
+                self.changed(g, actors, Node::Persona(q), &mut todo);
+            }
             todo.extend(awaiting);
             if p.application.is_none()
                 && let Some(a) = p
@@ -340,11 +366,9 @@ impl Relations {
             }
         }
         for a in &d.assets {
-            todo.extend(
-                self.assets
-                    .get(&a.record_id)
-                    .map(|&x| Item::Node(Node::Asset(x))),
-            );
+            if let Some(&x) = self.assets.get(&a.record_id) {
+                self.changed(g, actors, Node::Asset(x), &mut todo);
+            }
             if a.assigned_to.is_none()
                 && let Some(w) = a.assigned_ref.as_ref().and_then(|w| self.workers.get(w))
             {
@@ -409,18 +433,14 @@ impl Relations {
                 todo.len()
             );
         }
-        let (walk, witnesses) = self.walk(g, actors, todo);
-        let mut c = collect(g, &walk, witnesses);
+        let mut c = self.close(g, actors, todo);
         let mine = Records::of(d);
         c.core.applications.extend(mine.applications);
         c.core.workers.extend(mine.workers);
         c.core.assets.extend(mine.assets);
         c.core.logins.extend(mine.logins);
         c.core.hosts.extend(mine.hosts);
-        c.witnesses
-            .applications
-            .retain(|a| !c.core.applications.contains(a));
-        c.witnesses.workers.retain(|w| !c.core.workers.contains(w));
+        c.witnesses.remove(&c.core);
         c.addresses.extend(
             (0..d.idents.len() as u32)
                 .map(IdentId)
@@ -430,203 +450,247 @@ impl Relations {
         c
     }
 
-    /// Follows the relations from `todo` to a fixpoint.
-    fn walk(
-        &self,
-        g: &IdentityGraph,
-        actors: &Actors,
-        mut todo: Vec<Item>,
-    ) -> (Walk, FxHashSet<PersonaId>) {
-        let mut walk = Walk::default();
-        let mut witnesses: FxHashSet<PersonaId> = FxHashSet::default();
-        while let Some(item) = todo.pop() {
-            if !walk.visit(item.clone()) {
+    /// The closure of a change given by what it reaches directly: records
+    /// (`Item::Node`), the holders of an identifier, the holders of a name.
+    ///
+    /// Two layers. The *core* is what the change reaches directly, and
+    /// from there what shares a record's fate: its unit, references,
+    /// assets, logins, referrals, actor, and the other holders of its
+    /// addresses (an address's findings weigh its recipients' levels).
+    /// Sharing an identifier does not carry a change further: a record
+    /// two shares away from the change counts the same holders as before.
+    /// The *witnesses* are what the core's findings read and no more: the
+    /// other holders of the core's identifiers, its login subnets, near
+    /// photos and résumés, the holders of its names — with what names and
+    /// counts them (a witness's unit partner, a login's owner, a
+    /// reference's persona). Their own findings are not taken.
+    fn close(&self, g: &IdentityGraph, actors: &Actors, seeds: Vec<Item>) -> Closure {
+        let mut todo: Vec<Node> = vec![];
+        let mut wtodo: Vec<Node> = vec![];
+        for item in seeds {
+            self.expand(g, item, &mut todo, &mut wtodo, RARE_NAME_UNITS + 1);
+        }
+        let mut core: FxHashSet<Node> = FxHashSet::default();
+        let mut addresses: FxHashSet<IdentId> = FxHashSet::default();
+        while let Some(n) = todo.pop() {
+            if !core.insert(n) {
                 continue;
             }
-            match item {
-                Item::Ident(id) => {
-                    if g.is_common(id) {
-                        continue;
-                    }
-                    let kind = g.ident_kind(id);
-                    for e in g.edges_into(id).filter(|e| relates(kind, e.role)) {
-                        todo.push(Item::Node(e.from));
-                    }
-                    if g.ident_kind(id) == IdentKind::Ip
-                        && g.edges_into(id).any(|e| e.role == Role::LoginIp)
-                        && let Ok(addr) = g.ident_text(id).parse::<IpAddr>()
+            self.fate(g, actors, n, &mut todo);
+            for e in g.edges_from(n) {
+                if g.ident_kind(e.to) == IdentKind::Address
+                    && relates(IdentKind::Address, e.role)
+                    && addresses.insert(e.to)
+                {
+                    for h in g
+                        .edges_into(e.to)
+                        .filter(|h| relates(IdentKind::Address, h.role))
                     {
-                        for &ip in self.subnet_ips.get(&subnet(addr)).into_iter().flatten() {
-                            todo.push(Item::Ident(ip));
-                        }
-                    }
-                    for &p in self.near_photos.get(&id).into_iter().flatten() {
-                        todo.push(Item::Ident(p));
+                        todo.push(h.from);
                     }
                 }
-                Item::Name(key) => {
-                    let holders = self.units_named.get(&key).map_or(&[][..], |v| v);
-                    let mut units: Vec<PersonaId> = holders.iter().map(|h| h.0).collect();
-                    units.sort();
-                    units.dedup();
-                    if units.len() <= RARE_NAME_UNITS {
-                        todo.extend(holders.iter().map(|h| Item::persona(h.1)));
-                        for &r in self.refs_named.get(&key).into_iter().flatten() {
-                            todo.push(Item::Node(Node::Reference(r)));
-                        }
-                    } else {
-                        // One holder from each of enough units.
-                        let mut seen = FxHashSet::default();
-                        witnesses.extend(
-                            holders
-                                .iter()
-                                .filter(|h| seen.insert(h.0))
-                                .take(RARE_NAME_UNITS + 1)
-                                .map(|h| h.1),
-                        );
-                    }
+            }
+        }
+        for &n in &core {
+            let mut items = vec![];
+            self.related(g, actors, n, &mut items);
+            for item in items {
+                self.expand(g, item, &mut wtodo, &mut vec![], RARE_NAME_UNITS);
+            }
+        }
+        let mut witnesses: FxHashSet<Node> = FxHashSet::default();
+        while let Some(n) = wtodo.pop() {
+            if core.contains(&n) || !witnesses.insert(n) {
+                continue;
+            }
+            match n {
+                Node::Persona(p) => {
+                    wtodo.extend(g.personas[p.ix()].application.map(Node::Persona));
+                    wtodo.extend(self.workers_of[p.ix()].iter().map(|&w| Node::Persona(w)));
                 }
-                Item::Node(node) => {
-                    for e in g
-                        .edges_from(node)
-                        .filter(|e| relates(g.ident_kind(e.to), e.role))
-                    {
-                        todo.push(Item::Ident(e.to));
-                    }
-                    match node {
-                        Node::Persona(p) => self.persona(g, actors, p, &mut todo),
-                        Node::Reference(r) => {
-                            let r = &g.references[r.ix()];
-                            todo.push(Item::persona(r.of));
-                            if let Some(n) = &r.name {
-                                todo.push(Item::Name(n.key.clone()));
-                            }
-                        }
-                        Node::Asset(a) => {
-                            if let Some(p) = g.assets[a.ix()].assigned_to {
-                                todo.push(Item::persona(p));
-                            }
-                            for &x in &self.hosts_of[a.ix()] {
-                                todo.push(Item::Node(Node::External(x)));
-                            }
-                        }
-                        Node::External(x) => {
-                            if let Some(owner) = g.external_owner[x.ix()] {
-                                todo.push(Item::Node(owner));
-                            }
-                        }
-                    }
-                }
+                Node::Reference(r) => wtodo.push(Node::Persona(g.references[r.ix()].of)),
+                Node::External(x) => wtodo.extend(g.external_owner[x.ix()]),
+                Node::Asset(a) => wtodo.extend(g.assets[a.ix()].assigned_to.map(Node::Persona)),
             }
         }
         if std::env::var_os("UNMASK_DEBUG_CLOSURE").is_some() {
-            let mut by: Vec<(usize, String)> = walk
-                .idents
-                .iter()
-                .filter(|&&i| !g.is_common(i))
-                .map(|&i| {
-                    (
-                        g.edges_into(i)
-                            .filter(|e| relates(g.ident_kind(i), e.role))
-                            .count(),
-                        format!("{:?} {}", g.ident_kind(i), g.ident_text(i)),
-                    )
-                })
-                .collect();
-            by.sort();
-            by.reverse();
             eprintln!(
-                "closure: {} nodes, {} idents, {} names; widest {:?}",
-                walk.nodes.len(),
-                walk.idents.len(),
-                walk.names.len(),
-                &by[..by.len().min(8)]
+                "closure: {} core, {} witnesses, {} addresses",
+                core.len(),
+                witnesses.len(),
+                addresses.len()
             );
         }
-        (walk, witnesses)
+        collect(g, &core, &witnesses, &addresses)
     }
 
-    fn persona(&self, g: &IdentityGraph, actors: &Actors, p: PersonaId, todo: &mut Vec<Item>) {
-        let per = &g.personas[p.ix()];
-        todo.extend(
-            self.refs_of[p.ix()]
-                .iter()
-                .map(|&r| Item::Node(Node::Reference(r))),
-        );
-        if let Some(a) = per.application {
-            todo.push(Item::persona(a));
+    /// What `item` stands for, as records: into `to`, or for a name held
+    /// by more than `rare` units, a few holders (enough for the count to
+    /// say "common") into `few`.
+    fn expand(
+        &self,
+        g: &IdentityGraph,
+        item: Item,
+        to: &mut Vec<Node>,
+        few: &mut Vec<Node>,
+        rare: usize,
+    ) {
+        match item {
+            Item::Node(n) => to.push(n),
+            Item::Ident(id) => {
+                if !g.is_common(id) {
+                    let kind = g.ident_kind(id);
+                    to.extend(
+                        g.edges_into(id)
+                            .filter(|e| relates(kind, e.role))
+                            .map(|e| e.from),
+                    );
+                }
+            }
+            Item::Name(key) => {
+                let holders = self.units_named.get(&key).map_or(&[][..], |v| v);
+                let mut units: Vec<PersonaId> = holders.iter().map(|h| h.0).collect();
+                units.sort();
+                units.dedup();
+                if units.len() <= rare {
+                    to.extend(holders.iter().map(|h| Node::Persona(h.1)));
+                    for &r in self.refs_named.get(&key).into_iter().flatten() {
+                        to.push(Node::Reference(r));
+                    }
+                } else {
+                    let mut seen = FxHashSet::default();
+                    few.extend(
+                        holders
+                            .iter()
+                            .filter(|h| seen.insert(h.0))
+                            .take(RARE_NAME_UNITS + 1)
+                            .map(|h| Node::Persona(h.1)),
+                    );
+                }
+            }
         }
-        todo.extend(self.workers_of[p.ix()].iter().map(|&w| Item::persona(w)));
-        todo.extend(self.referrals_of[p.ix()].iter().map(|&w| Item::persona(w)));
-        todo.extend(
-            self.assets_of[p.ix()]
-                .iter()
-                .map(|&a| Item::Node(Node::Asset(a))),
-        );
-        todo.extend(
-            g.logins_of(p)
-                .iter()
-                .map(|&x| Item::Node(Node::External(x))),
-        );
-        let actor = actors.of[p.ix()] as usize;
-        todo.extend(actors.members[actor].iter().map(|&m| Item::persona(m)));
-        if let Some(n) = &per.name {
-            todo.push(Item::Name(n.key.clone()));
+    }
+
+    /// The records whose findings move with `n`'s: see [`Relations::close`].
+    fn fate(&self, g: &IdentityGraph, actors: &Actors, n: Node, todo: &mut Vec<Node>) {
+        match n {
+            Node::Persona(p) => {
+                let per = &g.personas[p.ix()];
+                todo.extend(self.refs_of[p.ix()].iter().map(|&r| Node::Reference(r)));
+                todo.extend(per.application.map(Node::Persona));
+                todo.extend(self.workers_of[p.ix()].iter().map(|&w| Node::Persona(w)));
+                todo.extend(self.referrals_of[p.ix()].iter().map(|&w| Node::Persona(w)));
+                todo.extend(self.assets_of[p.ix()].iter().map(|&a| Node::Asset(a)));
+                todo.extend(g.logins_of(p).iter().map(|&x| Node::External(x)));
+                let actor = actors.of[p.ix()] as usize;
+                todo.extend(actors.members[actor].iter().map(|&m| Node::Persona(m)));
+            }
+            Node::Reference(r) => todo.push(Node::Persona(g.references[r.ix()].of)),
+            Node::Asset(a) => {
+                todo.extend(g.assets[a.ix()].assigned_to.map(Node::Persona));
+                todo.extend(self.hosts_of[a.ix()].iter().map(|&x| Node::External(x)));
+            }
+            Node::External(x) => todo.extend(g.external_owner[x.ix()]),
         }
-        for &u in self
-            .near_resumes
-            .get(&actors.unit[p.ix()])
-            .into_iter()
-            .flatten()
+    }
+
+    /// What `n`'s findings read of other records: its identifiers (the
+    /// holders of each), its sign-in subnets, near photos, near résumés,
+    /// and its names.
+    fn related(&self, g: &IdentityGraph, actors: &Actors, n: Node, out: &mut Vec<Item>) {
+        for e in g
+            .edges_from(n)
+            .filter(|e| relates(g.ident_kind(e.to), e.role))
         {
-            todo.push(Item::persona(u));
+            let id = e.to;
+            if g.is_common(id) {
+                continue;
+            }
+            out.push(Item::Ident(id));
+            if e.role == Role::LoginIp
+                && let Ok(addr) = g.ident_text(id).parse::<IpAddr>()
+            {
+                out.extend(
+                    self.subnet_ips
+                        .get(&subnet(addr))
+                        .into_iter()
+                        .flatten()
+                        .map(|&ip| Item::Ident(ip)),
+                );
+            }
+            out.extend(
+                self.near_photos
+                    .get(&id)
+                    .into_iter()
+                    .flatten()
+                    .map(|&p| Item::Ident(p)),
+            );
+        }
+        match n {
+            Node::Persona(p) => {
+                if let Some(name) = &g.personas[p.ix()].name {
+                    out.push(Item::Name(name.key.clone()));
+                }
+                out.extend(
+                    self.near_resumes
+                        .get(&actors.unit[p.ix()])
+                        .into_iter()
+                        .flatten()
+                        .map(|&u| Item::persona(u)),
+                );
+            }
+            Node::Reference(r) => {
+                if let Some(name) = &g.references[r.ix()].name {
+                    out.push(Item::Name(name.key.clone()));
+                }
+            }
+            Node::Asset(_) | Node::External(_) => {}
         }
     }
 }
 
-/// The records and addresses a walk reached.
-fn collect(g: &IdentityGraph, walk: &Walk, witnesses: FxHashSet<PersonaId>) -> Closure {
-    let mut c = Closure::default();
-    for node in &walk.nodes {
-        match *node {
-            Node::Persona(p) => {
-                let per = &g.personas[p.ix()];
-                match per.kind {
-                    PersonaKind::Application => &mut c.core.applications,
-                    PersonaKind::Worker => &mut c.core.workers,
+/// The records of a closure's layers, and its addresses' texts.
+fn collect(
+    g: &IdentityGraph,
+    core: &FxHashSet<Node>,
+    witnesses: &FxHashSet<Node>,
+    addresses: &FxHashSet<IdentId>,
+) -> Closure {
+    let records = |nodes: &FxHashSet<Node>| {
+        let mut r = Records::default();
+        for node in nodes {
+            match *node {
+                Node::Persona(p) => {
+                    let per = &g.personas[p.ix()];
+                    match per.kind {
+                        PersonaKind::Application => &mut r.applications,
+                        PersonaKind::Worker => &mut r.workers,
+                    }
+                    .insert(per.record_id.clone());
                 }
-                .insert(per.record_id.clone());
+                Node::Asset(a) => {
+                    r.assets.insert(g.assets[a.ix()].record_id.clone());
+                }
+                Node::External(x) => {
+                    let text = g.externals.text(x.0).to_string();
+                    match g.externals.kind(x.0) {
+                        ExternalKind::Login => r.logins.insert(text),
+                        ExternalKind::Host => r.hosts.insert(text),
+                    };
+                }
+                Node::Reference(_) => {}
             }
-            Node::Asset(a) => {
-                c.core.assets.insert(g.assets[a.ix()].record_id.clone());
-            }
-            Node::External(x) => {
-                let text = g.externals.text(x.0).to_string();
-                match g.externals.kind(x.0) {
-                    ExternalKind::Login => c.core.logins.insert(text),
-                    ExternalKind::Host => c.core.hosts.insert(text),
-                };
-            }
-            Node::Reference(_) => {}
         }
+        r
+    };
+    Closure {
+        core: records(core),
+        witnesses: records(witnesses),
+        addresses: addresses
+            .iter()
+            .map(|&id| g.ident_text(id).to_string())
+            .collect(),
     }
-    for &id in &walk.idents {
-        if g.ident_kind(id) == IdentKind::Address {
-            c.addresses.insert(g.ident_text(id).to_string());
-        }
-    }
-    for p in witnesses {
-        if walk.nodes.contains(&Node::Persona(p)) {
-            continue;
-        }
-        let per = &g.personas[p.ix()];
-        match per.kind {
-            PersonaKind::Application => &mut c.witnesses.applications,
-            PersonaKind::Worker => &mut c.witnesses.workers,
-        }
-        .insert(per.record_id.clone());
-    }
-    c
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -640,24 +704,6 @@ enum Item {
 impl Item {
     fn persona(p: PersonaId) -> Item {
         Item::Node(Node::Persona(p))
-    }
-}
-
-#[derive(Default)]
-struct Walk {
-    nodes: FxHashSet<Node>,
-    idents: FxHashSet<IdentId>,
-    names: FxHashSet<String>,
-}
-
-impl Walk {
-    /// Whether `item` is new (and now seen).
-    fn visit(&mut self, item: Item) -> bool {
-        match item {
-            Item::Node(n) => self.nodes.insert(n),
-            Item::Ident(i) => self.idents.insert(i),
-            Item::Name(k) => self.names.insert(k),
-        }
     }
 }
 
