@@ -62,6 +62,58 @@ impl Records {
         self.len() == 0
     }
 
+    /// The nodes of these records in a graph.
+    pub fn nodes_in(&self, g: &IdentityGraph) -> Vec<Node> {
+        let mut out = vec![];
+        for (i, p) in g.personas.iter().enumerate() {
+            let here = match p.kind {
+                PersonaKind::Application => self.applications.contains(&p.record_id),
+                PersonaKind::Worker => self.workers.contains(&p.record_id),
+            };
+            if here {
+                out.push(Node::Persona(PersonaId(i as u32)));
+            }
+        }
+        for (i, a) in g.assets.iter().enumerate() {
+            if self.assets.contains(&a.record_id) {
+                out.push(Node::Asset(AssetId(i as u32)));
+            }
+        }
+        for x in 0..g.externals.len() as u32 {
+            let text = g.externals.text(x);
+            let here = match g.externals.kind(x) {
+                ExternalKind::Login => self.logins.contains(text),
+                ExternalKind::Host => self.hosts.contains(text),
+            };
+            if here {
+                out.push(Node::External(ExternalId(x)));
+            }
+        }
+        out
+    }
+
+    /// Adds the records of `other`.
+    pub fn extend(&mut self, other: &Records) {
+        self.applications.extend(other.applications.iter().cloned());
+        self.workers.extend(other.workers.iter().cloned());
+        self.assets.extend(other.assets.iter().cloned());
+        self.logins.extend(other.logins.iter().cloned());
+        self.hosts.extend(other.hosts.iter().cloned());
+    }
+
+    /// Whether the two have a record in common.
+    pub fn meets(&self, other: &Records) -> bool {
+        fn any(a: &FxHashSet<String>, b: &FxHashSet<String>) -> bool {
+            let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+            small.iter().any(|x| large.contains(x))
+        }
+        any(&self.applications, &other.applications)
+            || any(&self.workers, &other.workers)
+            || any(&self.assets, &other.assets)
+            || any(&self.logins, &other.logins)
+            || any(&self.hosts, &other.hosts)
+    }
+
     /// Leaves out the records of `other`.
     pub fn remove(&mut self, other: &Records) {
         self.applications
@@ -111,12 +163,7 @@ impl Closure {
     /// Everything a partial scan reads.
     pub fn read(&self) -> Records {
         let mut r = self.core.clone();
-        let w = &self.witnesses;
-        r.applications.extend(w.applications.iter().cloned());
-        r.workers.extend(w.workers.iter().cloned());
-        r.assets.extend(w.assets.iter().cloned());
-        r.logins.extend(w.logins.iter().cloned());
-        r.hosts.extend(w.hosts.iter().cloned());
+        r.extend(&self.witnesses);
         r
     }
 }
@@ -308,10 +355,43 @@ impl Relations {
     /// blocking key, a record it names or that names it, a sign-in subnet —
     /// is looked up here, and the closure followed from those records; the
     /// added records are in its core. When several changes come one after
-    /// another, `added` holds all of them since the graph was built, and
-    /// the part is spliced over the graph's own findings.
-    pub fn closure_of_added(&self, g: &IdentityGraph, actors: &Actors, added: &Kept) -> Closure {
+    /// another, `added` holds all of them since the graph was built; `only`
+    /// (default: all of them) says which of them the closure is of.
+    pub fn closure_of_added(
+        &self,
+        g: &IdentityGraph,
+        actors: &Actors,
+        added: &Kept,
+        only: Option<&Records>,
+    ) -> Closure {
         let d = &added.graph;
+        // Of the added records, those the closure is of (all by default).
+        let all;
+        let only = match only {
+            Some(o) => o,
+            None => {
+                all = Records::of(d);
+                &all
+            }
+        };
+        let mine = |n: Node| match n {
+            Node::Persona(p) => {
+                let per = &d.personas[p.ix()];
+                match per.kind {
+                    PersonaKind::Application => only.applications.contains(&per.record_id),
+                    PersonaKind::Worker => only.workers.contains(&per.record_id),
+                }
+            }
+            Node::Reference(r) => {
+                let per = &d.personas[d.references[r.ix()].of.ix()];
+                only.applications.contains(&per.record_id) || only.workers.contains(&per.record_id)
+            }
+            Node::Asset(a) => only.assets.contains(&d.assets[a.ix()].record_id),
+            Node::External(x) => match d.externals.kind(x.0) {
+                ExternalKind::Login => only.logins.contains(d.externals.text(x.0)),
+                ExternalKind::Host => only.hosts.contains(d.externals.text(x.0)),
+            },
+        };
         let mut todo: Vec<Item> = vec![];
         let personas = |ps: Option<&Vec<PersonaId>>| {
             ps.into_iter()
@@ -319,7 +399,10 @@ impl Relations {
                 .map(|&p| Item::persona(p))
                 .collect::<Vec<_>>()
         };
-        for p in &d.personas {
+        for (i, p) in d.personas.iter().enumerate() {
+            if !mine(Node::Persona(PersonaId(i as u32))) {
+                continue;
+            }
             let (here, awaiting) = match p.kind {
                 PersonaKind::Application => (
                     self.applications.get(&p.record_id),
@@ -353,19 +436,29 @@ impl Relations {
                 todo.push(Item::Name(n.key.clone()));
             }
         }
-        for (_, by) in &d.unresolved_referrals {
+        for (_, by) in d
+            .unresolved_referrals
+            .iter()
+            .filter(|r| mine(Node::Persona(r.0)))
+        {
             let worker = self.workers.get(by).copied().or_else(|| {
                 let x = g.externals.get(ExternalKind::Login, &by.to_lowercase())?;
                 g.persona_of(g.external_owner[x as usize]?)
             });
             todo.extend(worker.map(Item::persona));
         }
-        for r in &d.references {
+        for (i, r) in d.references.iter().enumerate() {
+            if !mine(Node::Reference(RefId(i as u32))) {
+                continue;
+            }
             if let Some(n) = &r.name {
                 todo.push(Item::Name(n.key.clone()));
             }
         }
-        for a in &d.assets {
+        for (i, a) in d.assets.iter().enumerate() {
+            if !mine(Node::Asset(AssetId(i as u32))) {
+                continue;
+            }
             if let Some(&x) = self.assets.get(&a.record_id) {
                 self.changed(g, actors, Node::Asset(x), &mut todo);
             }
@@ -376,6 +469,9 @@ impl Relations {
             }
         }
         for x in 0..d.externals.len() as u32 {
+            if !mine(Node::External(ExternalId(x))) {
+                continue;
+            }
             let (kind, text) = (d.externals.kind(x), d.externals.text(x));
             if let Some(here) = g.externals.get(kind, text) {
                 todo.push(Item::Node(Node::External(ExternalId(here))));
@@ -384,7 +480,7 @@ impl Relations {
                 todo.extend(personas(self.awaiting_referrer.get(text)));
             }
         }
-        for e in &d.edges {
+        for e in d.edges.iter().filter(|e| mine(e.from)) {
             let kind = d.ident_kind(e.to);
             if !relates(kind, e.role) || d.is_common(e.to) {
                 continue;
@@ -413,14 +509,17 @@ impl Relations {
         // Units sharing a blocking key are compared; only near résumés pair.
         // (A hair below linkage's floor: what rounds differently is kept.)
         let near = unmask_resolve::RESUME_NEAR[unmask_resolve::RESUME_NEAR.len() - 1] - 0.01;
-        for (key, mine) in unmask_resolve::resume_keys(d, &added.actors) {
+        for (key, unit) in unmask_resolve::resume_keys(d, &added.actors) {
+            if !mine(Node::Persona(unit)) {
+                continue;
+            }
             let from = self.resume_keys.partition_point(|r| r.0 < key);
             todo.extend(
                 self.resume_keys[from..]
                     .iter()
                     .take_while(|r| r.0 == key)
                     .filter(|r| {
-                        let (a, b) = (d.resume_words(mine), g.resume_words(r.1));
+                        let (a, b) = (d.resume_words(unit), g.resume_words(r.1));
                         unmask_resolve::resume_similarity(&actors.fit, a, b) >= near
                     })
                     .map(|r| Item::persona(r.1)),
@@ -434,18 +533,13 @@ impl Relations {
             );
         }
         let mut c = self.close(g, actors, todo);
-        let mine = Records::of(d);
-        c.core.applications.extend(mine.applications);
-        c.core.workers.extend(mine.workers);
-        c.core.assets.extend(mine.assets);
-        c.core.logins.extend(mine.logins);
-        c.core.hosts.extend(mine.hosts);
+        c.core.extend(only);
         c.witnesses.remove(&c.core);
         c.addresses.extend(
-            (0..d.idents.len() as u32)
-                .map(IdentId)
-                .filter(|&id| d.ident_kind(id) == IdentKind::Address)
-                .map(|id| d.ident_text(id).to_string()),
+            d.edges
+                .iter()
+                .filter(|e| mine(e.from) && d.ident_kind(e.to) == IdentKind::Address)
+                .map(|e| d.ident_text(e.to).to_string()),
         );
         c
     }

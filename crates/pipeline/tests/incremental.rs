@@ -83,6 +83,7 @@ fn check_adding(ws: &Path, dir: &Path, all: &Records, x: &str) -> (usize, Findin
         &base.graph,
         &base.actors,
         added.kept.as_ref().unwrap(),
+        None,
     );
     let read = closure.read();
     let part = scan(

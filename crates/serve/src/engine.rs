@@ -277,6 +277,22 @@ struct Base {
     known_bad: Vec<(String, String, String)>,
 }
 
+/// What incremental scans over one base have done.
+struct Since {
+    base: std::sync::Arc<Base>,
+    /// The records scored, by kind and id, with a digest of the body.
+    scored: std::collections::HashMap<(Kind, String), u64>,
+    /// Added records scored together, and their closure.
+    groups: Vec<Group>,
+    /// The base's findings with every group's spliced over them.
+    findings: Findings,
+}
+
+struct Group {
+    records: unmask_pipeline::Records,
+    closure: unmask_pipeline::Closure,
+}
+
 pub struct Engine {
     pub store: std::sync::Arc<Store>,
     pub data_dir: PathBuf,
@@ -291,6 +307,7 @@ pub struct Engine {
     /// applications rewrites applications.jsonl and not the sign-ins.
     workspace: std::sync::Mutex<Option<Workspace>>,
     base: std::sync::Mutex<Option<std::sync::Arc<Base>>>,
+    since: std::sync::Mutex<Option<Since>>,
     /// How many full and incremental scans have run.
     full_scans: std::sync::atomic::AtomicU64,
     incremental_scans: std::sync::atomic::AtomicU64,
@@ -316,6 +333,7 @@ impl Engine {
             intel: std::sync::Mutex::new(intel),
             workspace: std::sync::Mutex::new(None),
             base: std::sync::Mutex::new(None),
+            since: std::sync::Mutex::new(None),
             full_scans: Default::default(),
             incremental_scans: Default::default(),
             behind: Default::default(),
@@ -398,6 +416,14 @@ impl Engine {
     /// The findings of the store scored over the base, or `None` when
     /// that cannot be done (no base, deletions, new known-bad rows, too
     /// many records since).
+    ///
+    /// Records already scored since the base are not scanned again unless
+    /// a new one reaches them: each scan's records and closure are kept as
+    /// a *group*, a new record's group takes in every group its closure's
+    /// core meets (or whose records it relates to among the added), and
+    /// only that group is scanned and spliced over the latest findings.
+    /// Groups that do not meet are independent: no record in one's core is
+    /// reached by the other's records.
     fn incremental(&self) -> Result<Option<Findings>, String> {
         let t0 = std::time::Instant::now();
         let Some(base) = self.base.lock().unwrap_or_else(|p| p.into_inner()).clone() else {
@@ -406,7 +432,7 @@ impl Engine {
         if self.store.deletions() != base.deletions || self.known_bad()? != base.known_bad {
             return Ok(None);
         }
-        let mut added = vec![];
+        let mut added: Vec<(Kind, Vec<(String, String)>)> = vec![];
         let mut left = MAX_ADDED;
         for kind in KINDS {
             let Some(rows) = self.store.records_since(kind.name(), base.since_ms, left)? else {
@@ -417,15 +443,77 @@ impl Engine {
                 added.push((kind, rows));
             }
         }
-        if added.is_empty() {
-            return Ok(Some(base.findings.clone()));
+        let n_added: usize = added.iter().map(|a| a.1.len()).sum();
+        self.behind
+            .store(n_added as u64, std::sync::atomic::Ordering::SeqCst);
+        let mut since = self.since.lock().unwrap_or_else(|p| p.into_inner());
+        if !since
+            .as_ref()
+            .is_some_and(|s| std::sync::Arc::ptr_eq(&s.base, &base))
+        {
+            *since = Some(Since {
+                base: base.clone(),
+                scored: Default::default(),
+                groups: vec![],
+                findings: base.findings.clone(),
+            });
+        }
+        let since = since.as_mut().expect("set above");
+        // What is new since the last scan: records not scored, or scored
+        // with another body; as the records a graph knows them by.
+        let mut fresh = unmask_pipeline::Records::default();
+        let mut fresh_rows = vec![];
+        for (kind, rows) in &added {
+            for (id, body) in rows {
+                let d = fnv64(body.as_bytes());
+                if since.scored.get(&(*kind, id.clone())) == Some(&d) {
+                    continue;
+                }
+                fresh_rows.push((*kind, id.clone(), d));
+                let subject = || kind.identify(body).ok().and_then(|r| r.subject);
+                match kind {
+                    Kind::Applications => fresh.applications.insert(id.clone()),
+                    Kind::Workers => fresh.workers.insert(id.clone()),
+                    Kind::Assets => fresh.assets.insert(id.clone()),
+                    // A worker's payroll is part of the worker.
+                    Kind::Payroll => subject().is_some_and(|w| fresh.workers.insert(w)),
+                    Kind::Okta | Kind::Ocsf => subject().is_some_and(|l| fresh.logins.insert(l)),
+                    Kind::Osquery => subject().is_some_and(|h| fresh.hosts.insert(h)),
+                    Kind::Keystrokes => false,
+                };
+            }
+        }
+        if fresh_rows.is_empty() {
+            return Ok(Some(since.findings.clone()));
+        }
+        // Workers whose payroll came without them come along, so that the
+        // scan of the added records sees the rows as theirs.
+        let have: std::collections::HashSet<&str> = added
+            .iter()
+            .filter(|a| a.0 == Kind::Workers)
+            .flat_map(|a| a.1.iter().map(|r| r.0.as_str()))
+            .collect();
+        let mut missing: Vec<String> = fresh
+            .workers
+            .iter()
+            .filter(|w| !have.contains(w.as_str()))
+            .cloned()
+            .collect();
+        missing.sort();
+        let carried = self.store.records_by_id("workers", missing)?;
+        drop(have);
+        if !carried.is_empty() {
+            match added.iter_mut().find(|a| a.0 == Kind::Workers) {
+                Some(w) => w.1.extend(carried),
+                None => added.push((Kind::Workers, carried)),
+            }
         }
         let dir = tempfile::tempdir().map_err(|e| format!("no room for a scan: {e}"))?;
         let fit = &base.kept.actors.fit;
         let intel = self.intel.lock().unwrap_or_else(|p| p.into_inner());
-        let scan = |name: &str, files: Vec<(Kind, Vec<(String, String)>)>, keep: bool| {
+        let scan = |name: &str, files: &[(Kind, Vec<(String, String)>)], keep: bool| {
             let ws = dir.path().join(name);
-            write_workspace(&ws, &files)?;
+            write_workspace(&ws, files)?;
             unmask_pipeline::scan_with(
                 &ws,
                 &dir.path().join(format!("{name}-out")),
@@ -439,16 +527,40 @@ impl Engine {
             )
             .map_err(|e| format!("scan failed: {e}"))
         };
-        let n_added: usize = added.iter().map(|a| a.1.len()).sum();
-        self.behind
-            .store(n_added as u64, std::sync::atomic::Ordering::SeqCst);
-        let alone = scan("added", added, true)?;
+        let alone = scan("added", &added, true)?;
         let Some(alone) = alone.kept else {
             return Err("the scan of the added records kept no graph".into());
         };
-        let closure = base
-            .relations
-            .closure_of_added(&base.kept.graph, &base.kept.actors, &alone);
+        // The added records the fresh ones reach among themselves.
+        let d = &alone.graph;
+        let fresh_nodes = fresh.nodes_in(d);
+        let among = unmask_pipeline::Relations::new(d, &alone.actors)
+            .closure(d, &alone.actors, &fresh_nodes)
+            .core;
+        let mut group = fresh.clone();
+        group.extend(&among);
+        // Take in every group this one meets, until it meets no other.
+        let closure = loop {
+            let closure = base.relations.closure_of_added(
+                &base.kept.graph,
+                &base.kept.actors,
+                &alone,
+                Some(&group),
+            );
+            let before = since.groups.len();
+            let mut kept_apart = vec![];
+            for g in std::mem::take(&mut since.groups) {
+                if g.records.meets(&group) || g.closure.core.meets(&closure.core) {
+                    group.extend(&g.records);
+                } else {
+                    kept_apart.push(g);
+                }
+            }
+            since.groups = kept_apart;
+            if since.groups.len() == before {
+                break closure;
+            }
+        };
         let read = closure.read();
         let sorted = |s: &std::collections::HashSet<String, _>| {
             let mut v: Vec<String> = s.iter().cloned().collect();
@@ -486,18 +598,26 @@ impl Engine {
                 self.store.records_about("osquery", sorted(&read.hosts))?,
             ),
         ];
-        let part = scan("part", part_files, false)?;
-        let findings = unmask_pipeline::splice(&base.findings, &part.findings, &closure);
+        let part = scan("part", &part_files, false)?;
+        since.findings = unmask_pipeline::splice(&since.findings, &part.findings, &closure);
+        for (kind, id, d) in fresh_rows {
+            since.scored.insert((kind, id), d);
+        }
+        since.groups.push(Group {
+            records: group,
+            closure,
+        });
         self.incremental_scans
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
             eprintln!(
-                "incremental: {n_added} added, closure read {} records, {:?}",
+                "incremental: {n_added} added, closure read {} records, {} groups, {:?}",
                 read.len(),
+                since.groups.len(),
                 t0.elapsed()
             );
         }
-        Ok(Some(findings))
+        Ok(Some(since.findings.clone()))
     }
 
     /// Scans everything in the store and makes it the base; saves and
@@ -671,4 +791,14 @@ fn write_workspace(
         w.flush().map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// FNV-1a of a record's body: whether a record scored before has changed.
+fn fnv64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    h
 }

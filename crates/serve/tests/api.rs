@@ -322,6 +322,7 @@ fn the_service_and_the_batch_scan_give_the_same_findings() {
             "auth",
             "okta",
         ];
+        let mut held: Vec<Value> = vec![];
         let batch_ws = dir.path().join("batch");
         let _ = std::fs::remove_dir_all(&batch_ws);
         std::fs::create_dir_all(&batch_ws).unwrap();
@@ -330,10 +331,14 @@ fn the_service_and_the_batch_scan_give_the_same_findings() {
         for (file, kind) in files.iter().zip(kinds) {
             let text = std::fs::read_to_string(g.workspace.join(file)).unwrap();
             std::fs::write(batch_ws.join(file), &text).unwrap();
-            let records: Vec<Value> = text
+            let mut records: Vec<Value> = text
                 .lines()
                 .filter_map(|l| serde_json::from_str(l).ok())
                 .collect();
+            if kind == "applications" {
+                // Some held back, to come one at a time at the end.
+                held = records.split_off(records.len() - 30);
+            }
             for chunk in records.chunks(5000) {
                 let (code, _) = s.send(
                     "POST",
@@ -347,11 +352,21 @@ fn the_service_and_the_batch_scan_give_the_same_findings() {
             // kind that changed and reuses the files of the others.
             assert_eq!(s.get(&t, "/v1/findings").0, 200);
         }
+        // Applications one at a time, each scored as it comes, as a
+        // recruiter's system sends them.
+        for a in &held {
+            let (code, answer) = s.send("POST", &t, "/v1/applications", a);
+            assert_eq!(code, 200);
+            assert_eq!(answer["application"]["id"], a["application_id"], "{answer}");
+        }
         let (code, served) = s.get(&t, "/v1/findings");
         assert_eq!(code, 200);
         let (full, incremental) = s.state.engine.scans();
         assert_eq!(full, 1, "one full scan, of the applications");
-        assert!(incremental >= 5, "each later kind added incrementally");
+        assert!(
+            incremental >= 35,
+            "each later kind and application added incrementally"
+        );
         let batch = |fit: Option<&unmask_pipeline::LinkFit>, out: &str| {
             let o = unmask_pipeline::scan(
                 &batch_ws,
