@@ -367,16 +367,20 @@ impl Engine {
         base.map(|b| b.kept.actors.fit.clone())
     }
 
+    /// Whether the last incremental scan found more than [`REFRESH_ADDED`]
+    /// records since the base.
+    pub fn far_behind(&self) -> bool {
+        self.behind.load(std::sync::atomic::Ordering::SeqCst) > REFRESH_ADDED
+    }
+
     /// Whether the background should replace the base: the store has
     /// changed since, and the base is older than [`REFRESH_AFTER`] or the
     /// last incremental scan found more than [`REFRESH_ADDED`] records
     /// since it.
     pub fn wants_refresh(&self) -> bool {
         let base = self.base.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let behind = self.behind.load(std::sync::atomic::Ordering::SeqCst);
         base.is_some_and(|b| {
-            b.changes != self.changes()
-                && (b.made.elapsed() > REFRESH_AFTER || behind > REFRESH_ADDED)
+            b.changes != self.changes() && (b.made.elapsed() > REFRESH_AFTER || self.far_behind())
         })
     }
 

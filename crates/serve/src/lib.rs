@@ -370,18 +370,20 @@ pub fn spawn_background(state: Arc<State>, retention: Option<Duration>) {
             tick.tick().await;
             // Not in the middle of a burst of writes: the scan would be
             // stale at once, and would take the cores from ingest.
-            if now_ms().saturating_sub(s.last_write_ms.load(Ordering::SeqCst)) < 1500 {
-                continue;
-            }
-            // A new base now and then: the incremental path rescans every
-            // record since the last, and keeps its fit.
-            if s.engine.wants_refresh() {
+            let pause = now_ms().saturating_sub(s.last_write_ms.load(Ordering::SeqCst)) >= 1500;
+            // A new base now and then (the incremental path re-reads every
+            // record since the last, and keeps its fit); under a steady
+            // stream of writes, once far behind.
+            if s.engine.wants_refresh() && (pause || s.engine.far_behind()) {
                 let engine = s.engine.clone();
                 match tokio::task::spawn_blocking(move || engine.full_scan()).await {
                     Ok(Err(e)) => eprintln!("unmask serve: scan failed: {e}"),
                     Err(e) => eprintln!("unmask serve: scan task: {e}"),
                     Ok(Ok(_)) => {}
                 }
+            }
+            if !pause {
+                continue;
             }
             if let Err(e) = s.current().await {
                 eprintln!("unmask serve: scan failed: {e}");
