@@ -801,21 +801,29 @@ impl Item {
     }
 }
 
-/// `old` findings with those of the closure's records replaced by `part`'s:
+/// `out`'s findings of the closure's records replaced by `part`'s:
 /// personas, devices and addresses of the closure, and every actor with a
-/// member in it (an actor is wholly inside a closure or wholly outside).
-pub fn splice(old: &Findings, part: &Findings, c: &Closure) -> Findings {
+/// member in it (an actor is wholly inside a closure's core or wholly
+/// outside). In place: at a large store, copying the findings would cost
+/// more than the part's scan.
+pub fn splice(out: &mut Findings, part: &Findings, c: &Closure) {
     let persona_in = |id: &str, kind: &str| match kind {
         "application" => c.core.applications.contains(id),
         _ => c.core.workers.contains(id),
     };
-    let mut out = old.clone();
-    let replaced: FxHashSet<&str> = old
+    // Actors that had a member in the core, or have one now.
+    let mut core_ids: FxHashSet<String> = out
         .personas
         .iter()
         .filter(|p| persona_in(&p.id, &p.kind))
-        .map(|p| p.id.as_str())
+        .map(|p| p.id.clone())
         .collect();
+    core_ids.extend(
+        part.personas
+            .iter()
+            .filter(|p| persona_in(&p.id, &p.kind))
+            .map(|p| p.id.clone()),
+    );
     out.personas.retain(|p| !persona_in(&p.id, &p.kind));
     out.personas.extend(
         part.personas
@@ -823,21 +831,12 @@ pub fn splice(old: &Findings, part: &Findings, c: &Closure) -> Findings {
             .filter(|p| persona_in(&p.id, &p.kind))
             .cloned(),
     );
-    let core_ids: FxHashSet<&str> = part
-        .personas
-        .iter()
-        .filter(|p| persona_in(&p.id, &p.kind))
-        .map(|p| p.id.as_str())
-        .chain(replaced.iter().copied())
-        .collect();
+    let touched = |a: &unmask_model::findings::ActorFinding| {
+        a.members.iter().any(|m| core_ids.contains(m.as_str()))
+    };
+    out.actors.retain(|a| !touched(a));
     out.actors
-        .retain(|a| !a.members.iter().any(|m| core_ids.contains(m.as_str())));
-    out.actors.extend(
-        part.actors
-            .iter()
-            .filter(|a| a.members.iter().any(|m| core_ids.contains(m.as_str())))
-            .cloned(),
-    );
+        .extend(part.actors.iter().filter(|a| touched(a)).cloned());
     out.devices.retain(|d| !c.core.assets.contains(&d.id));
     out.devices.extend(
         part.devices
@@ -855,5 +854,4 @@ pub fn splice(old: &Findings, part: &Findings, c: &Closure) -> Findings {
     );
     out.generated_at = part.generated_at.clone();
     out.sort_by_id();
-    out
 }

@@ -95,7 +95,8 @@ fn check_adding(ws: &Path, dir: &Path, all: &Records, x: &str) -> (usize, Findin
             ..Default::default()
         },
     );
-    let spliced = splice(&old.findings, &part.findings, &closure);
+    let mut spliced = old.findings.clone();
+    splice(&mut spliced, &part.findings, &closure);
     if let Some(d) = first_difference(&spliced, &batch.findings) {
         panic!(
             "adding {x} (closure of {} records, {} witnesses): {d}",

@@ -23,6 +23,7 @@ use crate::store::Store;
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use unmask_model::findings::Findings;
 
 /// What the API accepts, the workspace file each kind becomes, and how a
@@ -265,7 +266,7 @@ pub const REFRESH_ADDED: u64 = 2_000;
 struct Base {
     kept: unmask_pipeline::Kept,
     relations: unmask_pipeline::Relations,
-    findings: Findings,
+    findings: Arc<Findings>,
     /// Records received from this time on (ms) may not be in it.
     since_ms: i64,
     /// When it was made.
@@ -284,8 +285,10 @@ struct Since {
     scored: std::collections::HashMap<(Kind, String), u64>,
     /// Added records scored together, and their closure.
     groups: Vec<Group>,
-    /// The base's findings with every group's spliced over them.
-    findings: Findings,
+    /// The base's findings with every group's spliced over them. Shared
+    /// with the service's readers; spliced in place when they have let go
+    /// (`Arc::make_mut`), copied only when one still holds it.
+    findings: Arc<Findings>,
 }
 
 struct Group {
@@ -344,7 +347,7 @@ impl Engine {
 
     /// Findings of everything in the store: incrementally over the base
     /// when it can be, else by a full scan.
-    pub fn rescan(&self) -> Result<Findings, String> {
+    pub fn rescan(&self) -> Result<Arc<Findings>, String> {
         match self.incremental()? {
             Some(f) => Ok(f),
             None => self.full_scan(),
@@ -428,7 +431,7 @@ impl Engine {
     /// only that group is scanned and spliced over the latest findings.
     /// Groups that do not meet are independent: no record in one's core is
     /// reached by the other's records.
-    fn incremental(&self) -> Result<Option<Findings>, String> {
+    fn incremental(&self) -> Result<Option<Arc<Findings>>, String> {
         let t0 = std::time::Instant::now();
         let Some(base) = self.base.lock().unwrap_or_else(|p| p.into_inner()).clone() else {
             return Ok(None);
@@ -447,14 +450,12 @@ impl Engine {
                 added.push((kind, rows));
             }
         }
+        let t_since = t0.elapsed();
         let n_added: usize = added.iter().map(|a| a.1.len()).sum();
         self.behind
             .store(n_added as u64, std::sync::atomic::Ordering::SeqCst);
         let mut since = self.since.lock().unwrap_or_else(|p| p.into_inner());
-        if !since
-            .as_ref()
-            .is_some_and(|s| std::sync::Arc::ptr_eq(&s.base, &base))
-        {
+        if !since.as_ref().is_some_and(|s| Arc::ptr_eq(&s.base, &base)) {
             *since = Some(Since {
                 base: base.clone(),
                 scored: Default::default(),
@@ -531,7 +532,9 @@ impl Engine {
             )
             .map_err(|e| format!("scan failed: {e}"))
         };
+        let t_fresh = t0.elapsed();
         let alone = scan("added", &added, true)?;
+        let t_alone = t0.elapsed();
         let Some(alone) = alone.kept else {
             return Err("the scan of the added records kept no graph".into());
         };
@@ -565,6 +568,7 @@ impl Engine {
                 break closure;
             }
         };
+        let t_closure = t0.elapsed();
         let read = closure.read();
         let sorted = |s: &std::collections::HashSet<String, _>| {
             let mut v: Vec<String> = s.iter().cloned().collect();
@@ -602,8 +606,11 @@ impl Engine {
                 self.store.records_about("osquery", sorted(&read.hosts))?,
             ),
         ];
+        let t_fetched = t0.elapsed();
         let part = scan("part", &part_files, false)?;
-        since.findings = unmask_pipeline::splice(&since.findings, &part.findings, &closure);
+        let t_part = t0.elapsed();
+        unmask_pipeline::splice(Arc::make_mut(&mut since.findings), &part.findings, &closure);
+        let t_spliced = t0.elapsed();
         for (kind, id, d) in fresh_rows {
             since.scored.insert((kind, id), d);
         }
@@ -615,7 +622,9 @@ impl Engine {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
             eprintln!(
-                "incremental: {n_added} added, closure read {} records, {} groups, {:?}",
+                "incremental: {n_added} added, closure read {} records, {} groups; \
+                 since {t_since:?} fresh {t_fresh:?} alone {t_alone:?} closure {t_closure:?} \
+                 fetched {t_fetched:?} part {t_part:?} spliced {t_spliced:?} total {:?}",
                 read.len(),
                 since.groups.len(),
                 t0.elapsed()
@@ -626,7 +635,7 @@ impl Engine {
 
     /// Scans everything in the store and makes it the base; saves and
     /// returns the findings.
-    pub fn full_scan(&self) -> Result<Findings, String> {
+    pub fn full_scan(&self) -> Result<Arc<Findings>, String> {
         let t0 = std::time::Instant::now();
         // Before anything is read: a record received from now on may be
         // missing from this scan, and the incremental path will add it.
@@ -707,19 +716,19 @@ impl Engine {
         self.full_scans
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.behind.store(0, std::sync::atomic::Ordering::SeqCst);
+        let findings = Arc::new(o.findings);
         if let Some(kept) = o.kept {
             let relations = unmask_pipeline::Relations::new(&kept.graph, &kept.actors);
-            *self.base.lock().unwrap_or_else(|p| p.into_inner()) =
-                Some(std::sync::Arc::new(Base {
-                    kept,
-                    relations,
-                    findings: o.findings.clone(),
-                    since_ms,
-                    made: std::time::Instant::now(),
-                    deletions,
-                    changes,
-                    known_bad,
-                }));
+            *self.base.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(Base {
+                kept,
+                relations,
+                findings: findings.clone(),
+                since_ms,
+                made: std::time::Instant::now(),
+                deletions,
+                changes,
+                known_bad,
+            }));
         }
         if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
             eprintln!(
@@ -730,7 +739,7 @@ impl Engine {
                 o.timings
             );
         }
-        Ok(o.findings)
+        Ok(findings)
     }
 
     /// The e-mails, phones and wallets of personas in actors confirmed as

@@ -149,10 +149,13 @@ impl State {
         }
         let covers = self.written.load(Ordering::SeqCst);
         let engine = self.engine.clone();
+        // Let go of the findings first: the scan then splices into them in
+        // place rather than copying them (readers that hold them still keep
+        // theirs).
+        s.1 = None;
         let f = tokio::task::spawn_blocking(move || engine.rescan())
             .await
             .map_err(|e| format!("scan task: {e}"))??;
-        let f = Arc::new(f);
         *s = (covers, Some(f.clone()));
         Ok(f)
     }
