@@ -1,24 +1,41 @@
 #!/usr/bin/env bash
 # Service benchmark (issue 7): the release binary serves a demo world on
-# loopback; measured with curl from this machine:
+# loopback; measured from this machine:
 #   - event ingest through the API: the demo's Okta events in batches of
-#     5,000 (POST /v1/okta), events per second;
+#     5,000 (POST /v1/okta), events per second, with curl;
 #   - one application at a time (POST /v1/applications, which answers with
-#     the application's score): latency p50 / p99 over sequential requests,
-#     of APPLICATIONS of the demo's own held back from the first load.
+#     the application's score): latency p50 / p99 over APPLICATIONS
+#     sequential requests with curl, of the demo's own held back from the
+#     first load;
+#   - with LOAD_SECONDS set, sustained load: wrk (Debian's package) posts
+#     further held-back applications, each new, from LOAD_CONNECTIONS
+#     connections for that long; latency percentiles, requests/s, errors,
+#     and the server's resident memory every 10 s.
 # Not a test: run it by hand.
 #
 #   bench/serve.sh [PERSONAS] [APPLICATIONS] [CLIENTS]   (defaults 3000, 100, 2)
+#
+# Environment: EVENTS (sign-in events to generate; default the demo's),
+# WORLD (a directory `unmask demo --generate-only --out` made before, used
+# instead of generating one), LOAD_SECONDS, LOAD_CONNECTIONS (default 16),
+# LOAD_APPLICATIONS (held back for the load; default 400 per second of it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${1:-3000}
 APPS=${2:-100}
 CLIENTS=${3:-2}
+LOAD_SECONDS=${LOAD_SECONDS:-0}
+LOAD_CONNECTIONS=${LOAD_CONNECTIONS:-16}
+LOAD_APPLICATIONS=${LOAD_APPLICATIONS:-$((LOAD_SECONDS * 400))}
 DIR=$(mktemp -d /tmp/unmask-serve-bench.XXXXXX)
 TARGET=${CARGO_TARGET_DIR:-target}
 cargo build --release --quiet
 BIN=$TARGET/release/unmask
-"$BIN" demo --size "$SIZE" --seed 7 --generate-only --out "$DIR" >/dev/null
+if [ -n "${WORLD:-}" ]; then
+  ln -s "$(realpath "$WORLD")/workspace" "$DIR/workspace"
+else
+  "$BIN" demo --size "$SIZE" --seed 7 ${EVENTS:+--events "$EVENTS"} --generate-only --out "$DIR" >/dev/null
+fi
 TOKEN=$("$BIN" token create --role admin --db "$DIR/u.db" 2>/dev/null)
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$BIN" serve --db "$DIR/u.db" --bind "127.0.0.1:$PORT" --data-dir "$DIR/no-data" --rate 100000 2>"$DIR/serve.log" &
@@ -27,35 +44,35 @@ trap 'kill $PID 2>/dev/null || true' EXIT
 until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.1; done
 
 # Batches as files, so that the client does no work while timed.
-# The last APPS of the demo's applications are held back, to be sent one
-# at a time below: real applications, with the relations real ones have.
-python3 - "$DIR" "$APPS" <<'PY'
+# The last APPS (and LOAD_APPLICATIONS) of the demo's applications are held
+# back, to be sent one at a time below: real applications, with the
+# relations real ones have.
+python3 - "$DIR" "$APPS" "$LOAD_APPLICATIONS" <<'PY'
 import json, sys, os
-d, held = sys.argv[1], int(sys.argv[2])
+d, held, load = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def rows_of(name):
-    rows = []
-    for line in open(os.path.join(d, "workspace", name)):
-        try: rows.append(json.loads(line))
-        except ValueError: pass
-    return rows
+    # Kept as the lines they are (a million parsed objects do not fit).
+    return [l.rstrip("\n") for l in open(os.path.join(d, "workspace", name)) if l.startswith("{")]
 apps = rows_of("applications.jsonl")
 os.makedirs(os.path.join(d, "one"), exist_ok=True)
 for n, a in enumerate(apps[len(apps) - held:]):
-    open(os.path.join(d, "one", f"{n:05}.json"), "w").write(json.dumps(a))
+    open(os.path.join(d, "one", f"{n:05}.json"), "w").write(a)
+with open(os.path.join(d, "load.jsonl"), "w") as f:
+    for a in apps[len(apps) - held - load:len(apps) - held]:
+        f.write(a + "\n")
 def batches(name, size):
-    rows = rows_of(name)
-    if name == "applications.jsonl":
-        rows = rows[:len(rows) - held]
+    rows = apps[:len(apps) - held - load] if name == "applications.jsonl" else rows_of(name)
     for i in range(0, len(rows), size):
         yield rows[i:i + size]
 os.makedirs(os.path.join(d, "batches"), exist_ok=True)
 for kind, name in [("applications", "applications.jsonl"), ("assets", "assets.jsonl"),
                    ("payroll", "payroll.jsonl"), ("auth", "auth.jsonl"), ("okta", "okta.jsonl")]:
     for n, b in enumerate(batches(name, 5000)):
-        open(os.path.join(d, "batches", f"{kind}.{n:05}.json"), "w").write(json.dumps(b))
+        open(os.path.join(d, "batches", f"{kind}.{n:05}.json"), "w").write("[" + ",".join(b) + "]")
 PY
 post() { curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary "@$2" "http://127.0.0.1:$PORT/v1/$1"; }
-for f in "$DIR"/batches/{applications,assets,payroll,auth}.*.json; do post "$(basename "$f" | cut -d. -f1)" "$f"; done
+for f in "$DIR"/batches/{applications,assets,payroll,auth}.*.json; do
+  [ -e "$f" ] || continue; post "$(basename "$f" | cut -d. -f1)" "$f"; done
 # Half the batches from one client, the other half from CLIENTS at once:
 # every event is new to the store in both.
 export -f post; export TOKEN PORT
@@ -82,3 +99,20 @@ at = lambda p: t[min(len(t) - 1, int(p * (len(t) - 1)))]
 print(f"POST /v1/applications with {sys.argv[2]} personas in the store: {len(t)} sequential requests, "
       f"p50 {at(0.5):.0f} ms, p99 {at(0.99):.0f} ms, {1000 * len(t) / sum(t):.1f} requests/s")
 PY
+
+[ "$LOAD_SECONDS" -gt 0 ] || exit 0
+command -v wrk >/dev/null || { echo "sustained load needs wrk (apt-get install wrk)"; exit 1; }
+: > "$DIR/rss"
+( while kill -0 $PID 2>/dev/null; do echo "$(date +%s) $(ps -o rss= -p $PID)" >> "$DIR/rss"; sleep 10; done ) &
+SAMPLER=$!
+WRK_THREADS=2 wrk -t2 -c"$LOAD_CONNECTIONS" -d"${LOAD_SECONDS}s" --timeout 10s -s bench/serve-load.lua \
+  "http://127.0.0.1:$PORT/v1/applications" -- "$DIR/load.jsonl" "$TOKEN" | tail -n 7
+kill $SAMPLER 2>/dev/null || true
+python3 - "$DIR/rss" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 2]
+mb = [int(r[1]) / 1024 for r in rows]
+if mb:
+    print(f"server RSS over the load, every 10 s: first {mb[0]:,.0f} MB, min {min(mb):,.0f}, max {max(mb):,.0f}, last {mb[-1]:,.0f} MB")
+PY
+echo "scans (full, incremental) and the server's log: $DIR/serve.log"

@@ -121,7 +121,13 @@ pub async fn ingest(
     if single && kind == Kind::Applications && accepted.len() == 1 {
         let findings = state.scanned_after(written).await?;
         let id = &accepted[0];
-        if let Some(p) = findings.personas.iter().find(|p| &p.id == id) {
+        // Personas are in id order (applications and workers may share one).
+        let from = findings.personas.partition_point(|p| p.id < *id);
+        if let Some(p) = findings.personas[from..]
+            .iter()
+            .take_while(|p| p.id == *id)
+            .find(|p| p.kind == "application")
+        {
             answer["application"] = json!({
                 "id": p.id, "risk": p.risk, "level": p.level, "actor": p.actor, "signals": p.signals,
             });

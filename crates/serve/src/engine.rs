@@ -267,6 +267,8 @@ struct Base {
     kept: unmask_pipeline::Kept,
     relations: unmask_pipeline::Relations,
     findings: Arc<Findings>,
+    /// The reference data it was scanned with.
+    intel: Arc<unmask_refdata::Intel>,
     /// Records received from this time on (ms) may not be in it.
     since_ms: i64,
     /// When it was made.
@@ -300,11 +302,12 @@ pub struct Engine {
     pub store: std::sync::Arc<Store>,
     pub data_dir: PathBuf,
     pub scoring: unmask_score::ScoringFile,
-    /// The reference data, loaded once when the service starts (the
-    /// sanctions index alone takes half a second to build), and the user's
-    /// own lists as installed, to which each scan adds confirmed cases.
-    intel: std::sync::Mutex<unmask_refdata::Intel>,
-    installed_lists: unmask_refdata::lists::Lists,
+    /// The reference data (the sanctions index alone takes half a second
+    /// to build) with the known-bad rows of confirmed cases added to the
+    /// user's own lists: loaded when the service starts and again only when
+    /// those rows change. Shared, not locked, by scans: a full scan of a
+    /// large store holds it for a minute, and incremental scans go on.
+    intel: std::sync::Mutex<(Vec<(String, String, String)>, Arc<unmask_refdata::Intel>)>,
     /// The workspace the last scan read, kept: each kind's file with the
     /// store's change count it was written at, so that a scan after new
     /// applications rewrites applications.jsonl and not the sign-ins.
@@ -329,11 +332,10 @@ impl Engine {
         data_dir: PathBuf,
         scoring: unmask_score::ScoringFile,
     ) -> Engine {
-        let intel = unmask_refdata::Intel::load(&data_dir);
+        let intel = Arc::new(unmask_refdata::Intel::load(&data_dir));
         Engine {
             store,
-            installed_lists: intel.lists.clone(),
-            intel: std::sync::Mutex::new(intel),
+            intel: std::sync::Mutex::new((vec![], intel)),
             workspace: std::sync::Mutex::new(None),
             base: std::sync::Mutex::new(None),
             since: std::sync::Mutex::new(None),
@@ -515,7 +517,7 @@ impl Engine {
         }
         let dir = tempfile::tempdir().map_err(|e| format!("no room for a scan: {e}"))?;
         let fit = &base.kept.actors.fit;
-        let intel = self.intel.lock().unwrap_or_else(|p| p.into_inner());
+        let intel = &base.intel;
         let scan = |name: &str, files: &[(Kind, Vec<(String, String)>)], keep: bool| {
             let ws = dir.path().join(name);
             write_workspace(&ws, files)?;
@@ -524,7 +526,7 @@ impl Engine {
                 &dir.path().join(format!("{name}-out")),
                 unmask_ingest::DEFAULT_MAX_RECORD_BYTES,
                 true,
-                &intel,
+                intel,
                 &self.data_dir,
                 &self.scoring,
                 Some(fit),
@@ -683,17 +685,7 @@ impl Engine {
         let t_written = t0.elapsed();
         let out = ws.dir.path().join("out");
         let known_bad = self.known_bad()?;
-        let mut intel = self.intel.lock().unwrap_or_else(|p| p.into_inner());
-        intel.lists = self.installed_lists.clone();
-        let mut unusable = 0;
-        for (kind, value, note) in known_bad.iter() {
-            unusable += intel.lists.add(kind, value, note).is_err() as usize;
-        }
-        if unusable > 0 {
-            eprintln!(
-                "unmask serve: {unusable} identifier(s) of confirmed cases are not usable as known-bad"
-            );
-        }
+        let intel = self.intel_with(&known_bad);
         let o = unmask_pipeline::scan_with(
             &workspace,
             &out,
@@ -709,7 +701,6 @@ impl Engine {
             },
         )
         .map_err(|e| format!("scan failed: {e}"))?;
-        drop(intel);
         let t_scanned = t0.elapsed();
         let json = serde_json::to_string(&o.findings).map_err(|e| e.to_string())?;
         self.store.save_findings(&json)?;
@@ -723,6 +714,7 @@ impl Engine {
                 kept,
                 relations,
                 findings: findings.clone(),
+                intel,
                 since_ms,
                 made: std::time::Instant::now(),
                 deletions,
@@ -740,6 +732,26 @@ impl Engine {
             );
         }
         Ok(findings)
+    }
+
+    /// The reference data with these known-bad rows added to the user's
+    /// lists: the last one made, when they have not changed.
+    fn intel_with(&self, known_bad: &[(String, String, String)]) -> Arc<unmask_refdata::Intel> {
+        let mut last = self.intel.lock().unwrap_or_else(|p| p.into_inner());
+        if last.0 != known_bad {
+            let mut intel = unmask_refdata::Intel::load(&self.data_dir);
+            let mut unusable = 0;
+            for (kind, value, note) in known_bad {
+                unusable += intel.lists.add(kind, value, note).is_err() as usize;
+            }
+            if unusable > 0 {
+                eprintln!(
+                    "unmask serve: {unusable} identifier(s) of confirmed cases are not usable as known-bad"
+                );
+            }
+            *last = (known_bad.to_vec(), Arc::new(intel));
+        }
+        last.1.clone()
     }
 
     /// The e-mails, phones and wallets of personas in actors confirmed as

@@ -364,6 +364,35 @@ pub async fn serve(config: Config) -> Result<(), String> {
     }
 }
 
+/// Runs `work` on a thread of its own at a lower CPU priority (nice 10,
+/// which the threads it starts inherit): a full scan of a large store
+/// takes both cores for a minute, and requests scored meanwhile should
+/// have them first. `None` if it panicked.
+async fn at_low_priority<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("unmask-refresh".into())
+        .spawn(move || {
+            // SAFETY: setpriority only reads its arguments; on Linux, `who`
+            // 0 with PRIO_PROCESS is the calling thread. Failing leaves the
+            // priority as it was, which is only slower for requests.
+            #[cfg(target_os = "linux")]
+            unsafe {
+                libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+            }
+            let _ = tx.send(work());
+        });
+    match spawned {
+        Ok(_) => rx.await.ok(),
+        Err(e) => {
+            eprintln!("unmask serve: cannot start a thread: {e}");
+            None
+        }
+    }
+}
+
 /// Rescans after writes (every 2 s at most) and applies retention hourly.
 pub fn spawn_background(state: Arc<State>, retention: Option<Duration>) {
     let s = state.clone();
@@ -379,10 +408,10 @@ pub fn spawn_background(state: Arc<State>, retention: Option<Duration>) {
             // stream of writes, once far behind.
             if s.engine.wants_refresh() && (pause || s.engine.far_behind()) {
                 let engine = s.engine.clone();
-                match tokio::task::spawn_blocking(move || engine.full_scan()).await {
-                    Ok(Err(e)) => eprintln!("unmask serve: scan failed: {e}"),
-                    Err(e) => eprintln!("unmask serve: scan task: {e}"),
-                    Ok(Ok(_)) => {}
+                match at_low_priority(move || engine.full_scan()).await {
+                    Some(Err(e)) => eprintln!("unmask serve: scan failed: {e}"),
+                    None => eprintln!("unmask serve: the background scan stopped"),
+                    Some(Ok(_)) => {}
                 }
             }
             if !pause {
