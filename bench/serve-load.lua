@@ -1,9 +1,11 @@
 -- wrk script for bench/serve.sh's sustained load: each request posts the
 -- next of the held-back applications (one JSON object per line of the file
 -- given after `--`), so that every request is a new application, as in
--- real use; a connection's thread takes every n-th line.
+-- real use; each of wrk's THREADS threads takes every THREADS-th line
+-- (wrk runs a thread's init before it sets up the next, so the count is
+-- passed in).
 --
---   wrk -t2 -c16 -d300s -s bench/serve-load.lua URL/v1/applications -- FILE TOKEN
+--   wrk -t2 -c16 -d300s -s bench/serve-load.lua URL/v1/applications -- FILE TOKEN THREADS
 local threads = {}
 local counter = 0
 
@@ -14,11 +16,11 @@ function setup(thread)
 end
 
 function init(args)
-  local file, token = args[1], args[2]
+  local file, token, total = args[1], args[2], tonumber(args[3])
   bodies = {}
   local n = 0
   for line in io.lines(file) do
-    if n % counter_total() == id then
+    if n % total == id then
       table.insert(bodies, line)
     end
     n = n + 1
@@ -28,12 +30,6 @@ function init(args)
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer " .. token
   failures = 0
-end
-
--- wrk gives each thread's state only what setup set; the thread count is
--- passed through the environment by bench/serve.sh.
-function counter_total()
-  return tonumber(os.getenv("WRK_THREADS") or "1")
 end
 
 function request()

@@ -304,10 +304,10 @@ pub struct Engine {
     pub scoring: unmask_score::ScoringFile,
     /// The reference data (the sanctions index alone takes half a second
     /// to build) with the known-bad rows of confirmed cases added to the
-    /// user's own lists: loaded when the service starts and again only when
+    /// user's own lists: loaded by the first full scan and again only when
     /// those rows change. Shared, not locked, by scans: a full scan of a
     /// large store holds it for a minute, and incremental scans go on.
-    intel: std::sync::Mutex<(Vec<(String, String, String)>, Arc<unmask_refdata::Intel>)>,
+    intel: std::sync::Mutex<Option<(Vec<(String, String, String)>, Arc<unmask_refdata::Intel>)>>,
     /// The workspace the last scan read, kept: each kind's file with the
     /// store's change count it was written at, so that a scan after new
     /// applications rewrites applications.jsonl and not the sign-ins.
@@ -332,10 +332,9 @@ impl Engine {
         data_dir: PathBuf,
         scoring: unmask_score::ScoringFile,
     ) -> Engine {
-        let intel = Arc::new(unmask_refdata::Intel::load(&data_dir));
         Engine {
             store,
-            intel: std::sync::Mutex::new((vec![], intel)),
+            intel: std::sync::Mutex::new(None),
             workspace: std::sync::Mutex::new(None),
             base: std::sync::Mutex::new(None),
             since: std::sync::Mutex::new(None),
@@ -738,20 +737,24 @@ impl Engine {
     /// lists: the last one made, when they have not changed.
     fn intel_with(&self, known_bad: &[(String, String, String)]) -> Arc<unmask_refdata::Intel> {
         let mut last = self.intel.lock().unwrap_or_else(|p| p.into_inner());
-        if last.0 != known_bad {
-            let mut intel = unmask_refdata::Intel::load(&self.data_dir);
-            let mut unusable = 0;
-            for (kind, value, note) in known_bad {
-                unusable += intel.lists.add(kind, value, note).is_err() as usize;
-            }
-            if unusable > 0 {
-                eprintln!(
-                    "unmask serve: {unusable} identifier(s) of confirmed cases are not usable as known-bad"
-                );
-            }
-            *last = (known_bad.to_vec(), Arc::new(intel));
+        if let Some((rows, intel)) = last.as_ref()
+            && rows == known_bad
+        {
+            return intel.clone();
         }
-        last.1.clone()
+        let mut intel = unmask_refdata::Intel::load(&self.data_dir);
+        let mut unusable = 0;
+        for (kind, value, note) in known_bad {
+            unusable += intel.lists.add(kind, value, note).is_err() as usize;
+        }
+        if unusable > 0 {
+            eprintln!(
+                "unmask serve: {unusable} identifier(s) of confirmed cases are not usable as known-bad"
+            );
+        }
+        let intel = Arc::new(intel);
+        *last = Some((known_bad.to_vec(), intel.clone()));
+        intel
     }
 
     /// The e-mails, phones and wallets of personas in actors confirmed as
