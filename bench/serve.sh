@@ -52,7 +52,10 @@ import json, sys, os
 d, held, load = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def rows_of(name):
     # Kept as the lines they are (a million parsed objects do not fit).
-    return [l.rstrip("\n") for l in open(os.path.join(d, "workspace", name)) if l.startswith("{")]
+    # The demo's deliberately malformed lines (a truncated record) would
+    # break a batch's JSON array: left out, as a client would.
+    return [l.rstrip("\n") for l in open(os.path.join(d, "workspace", name))
+            if l.startswith("{") and l.rstrip().endswith("}")]
 apps = rows_of("applications.jsonl")
 # At most half the world held back: the rest is the store they meet.
 if held + load > len(apps) // 2:
@@ -69,6 +72,7 @@ def batches(name, size):
     rows = apps[:len(apps) - held - load] if name == "applications.jsonl" else rows_of(name)
     for i in range(0, len(rows), size):
         yield rows[i:i + size]
+open(os.path.join(d, "personas"), "w").write(str(len(apps) - held - load))
 os.makedirs(os.path.join(d, "batches"), exist_ok=True)
 for kind, name in [("applications", "applications.jsonl"), ("assets", "assets.jsonl"),
                    ("payroll", "payroll.jsonl"), ("auth", "auth.jsonl"), ("okta", "okta.jsonl")]:
@@ -92,7 +96,10 @@ for clients in 1 "$CLIENTS"; do
 done
 # Scan once so that the timed requests below measure a change, not the first scan.
 curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/actors"
-PERSONAS=$(curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/findings" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["personas"]))')
+# The applications sent (the demo's workers are a CSV the bench does not
+# post), as counted when the batches were made: not from /v1/findings,
+# which at a million personas is a gigabyte of JSON.
+PERSONAS=$(cat "$DIR/personas")
 : > "$DIR/latency"
 for f in "$DIR"/one/*.json; do
   curl -sf -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary "@$f" "http://127.0.0.1:$PORT/v1/applications" >> "$DIR/latency"

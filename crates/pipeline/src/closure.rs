@@ -804,54 +804,229 @@ impl Item {
 /// `out`'s findings of the closure's records replaced by `part`'s:
 /// personas, devices and addresses of the closure, and every actor with a
 /// member in it (an actor is wholly inside a closure's core or wholly
-/// outside). In place: at a large store, copying the findings would cost
-/// more than the part's scan.
+/// outside). In place and by binary search over `out`'s lists, which are
+/// in id order: at a million personas a pass over them all cost more than
+/// the part's scan. An entry the part gives again takes its old one's
+/// place; only what appears or goes moves the rest.
 pub fn splice(out: &mut Findings, part: &Findings, c: &Closure) {
     let persona_in = |id: &str, kind: &str| match kind {
         "application" => c.core.applications.contains(id),
         _ => c.core.workers.contains(id),
     };
-    // Actors that had a member in the core, or have one now.
-    let mut core_ids: FxHashSet<String> = out
-        .personas
+    let core_ids: FxHashSet<&str> = c
+        .core
+        .applications
         .iter()
-        .filter(|p| persona_in(&p.id, &p.kind))
-        .map(|p| p.id.clone())
+        .chain(&c.core.workers)
+        .map(String::as_str)
         .collect();
-    core_ids.extend(
+    // Actors that had a member in the core: those of the personas with a
+    // core record's id (an actor lists its members by id alone), found
+    // before the personas are replaced.
+    let mut old_actors: Vec<String> = vec![];
+    for id in &core_ids {
+        let from = out.personas.partition_point(|p| p.id.as_str() < *id);
+        old_actors.extend(
+            out.personas[from..]
+                .iter()
+                .take_while(|p| p.id == *id)
+                .map(|p| p.actor.clone()),
+        );
+    }
+    old_actors.sort_unstable();
+    old_actors.dedup();
+    replace_sorted(
+        &mut out.personas,
+        core_ids.iter().copied(),
+        |p| &p.id,
+        |p| persona_in(&p.id, &p.kind),
+        |a, b| a.kind == b.kind,
         part.personas
             .iter()
             .filter(|p| persona_in(&p.id, &p.kind))
-            .map(|p| p.id.clone()),
+            .cloned()
+            .collect(),
     );
-    out.personas.retain(|p| !persona_in(&p.id, &p.kind));
-    out.personas.extend(
-        part.personas
+    replace_sorted(
+        &mut out.actors,
+        old_actors.iter().map(String::as_str),
+        |a| &a.id,
+        |_| true,
+        |_, _| true,
+        part.actors
             .iter()
-            .filter(|p| persona_in(&p.id, &p.kind))
-            .cloned(),
+            .filter(|a| a.members.iter().any(|m| core_ids.contains(m.as_str())))
+            .cloned()
+            .collect(),
     );
-    let touched = |a: &unmask_model::findings::ActorFinding| {
-        a.members.iter().any(|m| core_ids.contains(m.as_str()))
-    };
-    out.actors.retain(|a| !touched(a));
-    out.actors
-        .extend(part.actors.iter().filter(|a| touched(a)).cloned());
-    out.devices.retain(|d| !c.core.assets.contains(&d.id));
-    out.devices.extend(
+    replace_sorted(
+        &mut out.devices,
+        c.core.assets.iter().map(String::as_str),
+        |d| &d.id,
+        |_| true,
+        |_, _| true,
         part.devices
             .iter()
             .filter(|d| c.core.assets.contains(&d.id))
-            .cloned(),
+            .cloned()
+            .collect(),
     );
-    out.addresses
-        .retain(|a| !c.addresses.contains(&a.normalized));
-    out.addresses.extend(
+    let address_ids: Vec<String> = c
+        .addresses
+        .iter()
+        .map(|a| unmask_score::address_id(a))
+        .collect();
+    replace_sorted(
+        &mut out.addresses,
+        address_ids.iter().map(String::as_str),
+        |a| &a.id,
+        |a| c.addresses.contains(&a.normalized),
+        |_, _| true,
         part.addresses
             .iter()
             .filter(|a| c.addresses.contains(&a.normalized))
-            .cloned(),
+            .cloned()
+            .collect(),
     );
     out.generated_at = part.generated_at.clone();
-    out.sort_by_id();
+}
+
+/// In `v`, sorted by `key` (entries of one key in a stable order), the
+/// entries under one of `ids` that `gone` picks removed and `new` put in:
+/// each new entry where a removed one of its key that is the `same` was,
+/// the others after the entries of their key. The rest of `v` keeps its
+/// order; it moves only as far as entries come and go (one that goes and
+/// one that comes only the span between them).
+fn replace_sorted<'a, T>(
+    v: &mut Vec<T>,
+    ids: impl Iterator<Item = &'a str>,
+    key: fn(&T) -> &str,
+    gone: impl Fn(&T) -> bool,
+    same: fn(&T, &T) -> bool,
+    mut new: Vec<T>,
+) {
+    let mut removed: Vec<usize> = vec![];
+    for id in ids {
+        let from = v.partition_point(|x| key(x) < id);
+        removed.extend(
+            (from..v.len())
+                .take_while(|&i| key(&v[i]) == id)
+                .filter(|&i| gone(&v[i])),
+        );
+    }
+    removed.sort_unstable();
+    removed.dedup();
+    new.sort_by(|a, b| key(a).cmp(key(b)));
+    let mut left = vec![];
+    for n in new {
+        let from = removed.partition_point(|&i| key(&v[i]) < key(&n));
+        let at = removed[from..]
+            .iter()
+            .take_while(|&&i| key(&v[i]) == key(&n))
+            .position(|&i| same(&v[i], &n));
+        match at {
+            Some(at) => {
+                let i = removed.remove(from + at);
+                v[i] = n;
+            }
+            None => left.push(n),
+        }
+    }
+    if let ([r], [_]) = (removed.as_slice(), left.as_slice()) {
+        let (r, n) = (*r, left.pop().expect("one"));
+        let p = v.partition_point(|x| key(x) <= key(&n));
+        if p > r {
+            v[r..p].rotate_left(1);
+            v[p - 1] = n;
+        } else {
+            v[p..=r].rotate_right(1);
+            v[p] = n;
+        }
+        return;
+    }
+    for &i in removed.iter().rev() {
+        v.remove(i);
+    }
+    for n in left {
+        let p = v.partition_point(|x| key(x) <= key(&n));
+        v.insert(p, n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_sorted;
+
+    /// What `replace_sorted` must give: the picked entries dropped, the
+    /// new ones appended, and a stable sort by key; except that a new
+    /// entry the `same` as a dropped one keeps that one's place among its
+    /// key's entries, where the sort would put it after the survivors.
+    fn naive(
+        v: &[(String, u8)],
+        ids: &[String],
+        gone: u8,
+        new: &[(String, u8)],
+    ) -> Vec<(String, u8)> {
+        let mut out: Vec<(String, u8)> = vec![];
+        let mut new = new.to_vec();
+        for x in v {
+            if ids.contains(&x.0) && x.1 % 3 == gone {
+                if let Some(i) = new.iter().position(|n| n.0 == x.0 && n.1 == x.1) {
+                    out.push(new.remove(i));
+                }
+            } else {
+                out.push(x.clone());
+            }
+        }
+        out.extend(new);
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    #[test]
+    fn replaces_as_a_pass_over_everything_would() {
+        // A small xorshift: many shapes of list, ids and replacements.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut moved_apart = 0;
+        for _ in 0..2_000 {
+            let len = next(12) as usize;
+            let mut v: Vec<(String, u8)> = (0..len)
+                .map(|_| (format!("k{}", next(8)), next(5) as u8))
+                .collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            // Entries of one key are told apart by their tag.
+            v.dedup();
+            let ids: Vec<String> = (0..next(4)).map(|_| format!("k{}", next(8))).collect();
+            let gone = next(3) as u8;
+            let mut new: Vec<(String, u8)> = (0..next(4))
+                .map(|_| (format!("k{}", next(8)), next(5) as u8))
+                .filter(|n| !v.contains(n) || (ids.contains(&n.0) && n.1 % 3 == gone))
+                .collect();
+            new.sort();
+            new.dedup();
+            let want = naive(&v, &ids, gone, &new);
+            let mut got = v.clone();
+            replace_sorted(
+                &mut got,
+                ids.iter().map(String::as_str),
+                |x| &x.0,
+                |x| x.1 % 3 == gone,
+                |a, b| a.1 == b.1,
+                new.clone(),
+            );
+            moved_apart += (got.len() != v.len()) as usize;
+            assert_eq!(
+                got, want,
+                "from {v:?}, ids {ids:?} gone {gone}, new {new:?}"
+            );
+        }
+        // The cases where entries come and go, not only replace, were met.
+        assert!(moved_apart > 100, "{moved_apart}");
+    }
 }

@@ -5,14 +5,24 @@
 //! contract's layout (one JSON Lines file per kind; a kind's file is
 //! rewritten only when the store says its records changed) and scans it
 //! whole, keeping the identity graph, the actors and the fit it made: the
-//! *base*. After it, a change is scored *incrementally*: the records
-//! received since the base are scanned alone under the base's fit, where
-//! they attach to the base graph is looked up
-//! ([`unmask_pipeline::Relations::closure_of_added`]), the records of that
-//! closure are fetched from the store by id and by subject and scanned
-//! under the same fit, and their findings spliced over the base's. That
-//! gives what a full scan of the store under the base's fit gives (tested
-//! in `tests/api.rs`); a full scan refits. Deletions (erasure,
+//! *base*. After it, a change is scored *incrementally*, under the base's
+//! fit, in three layers:
+//!
+//! - the records received since the base are held in memory, read from
+//!   the store a few at a time as they come (from a cursor that no write
+//!   in flight can slip behind, [`Store::settled_ms`]);
+//! - the background scans them alone now and then: the *middle*
+//!   ([`Mid`]), with its relations; a request scans alone only the
+//!   records since the middle, and looks up in the middle's relations
+//!   which earlier ones the new ones reach;
+//! - the new records and those they reach are scanned alone, where they
+//!   attach to the base graph is looked up
+//!   ([`unmask_pipeline::Relations::closure_of_added`]), the records of
+//!   that closure are fetched from the store by id and by subject and
+//!   scanned, and their findings spliced over the latest.
+//!
+//! That gives what a full scan of the store under the base's fit gives
+//! (tested in `tests/api.rs`); a full scan refits. Deletions (erasure,
 //! retention), a new confirmed case (its identifiers become known-bad) or
 //! more than [`MAX_ADDED`] records since the base take a full scan, and
 //! the background refreshes the base after [`REFRESH_AFTER`] or
@@ -251,16 +261,25 @@ pub fn identifiers(v: &Value) -> Vec<(&'static str, String)> {
 }
 
 /// Records received since the base beyond which a change is scored by a
-/// full scan: the incremental path rescans all of them every time.
-pub const MAX_ADDED: i64 = 20_000;
+/// full scan in the request's path (the background replaces the base long
+/// before: see [`REFRESH_ADDED`]).
+pub const MAX_ADDED: i64 = 200_000;
 
 /// How old a base may grow, with changes since it, before the background
 /// replaces it with a full scan (which also refits).
 pub const REFRESH_AFTER: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// How many records an incremental scan may find since the base before
+/// How many records since the base an incremental scan may hold before
 /// the background replaces the base, however young.
-pub const REFRESH_ADDED: u64 = 2_000;
+pub const REFRESH_ADDED: u64 = 20_000;
+
+/// How many times at most a full scan scores what came during it before
+/// it takes over (each round scores what came during the last).
+const CATCH_UP_ROUNDS: usize = 4;
+
+/// How many records since the middle scan ([`Mid`]) make the background
+/// scan them again: each incremental scan scans these alone.
+pub const MID_AFTER: usize = 300;
 
 /// The last full scan, which incremental scans add to.
 struct Base {
@@ -283,19 +302,229 @@ struct Base {
 /// What incremental scans over one base have done.
 struct Since {
     base: std::sync::Arc<Base>,
-    /// The records scored, by kind and id, with a digest of the body.
-    scored: std::collections::HashMap<(Kind, String), u64>,
+    /// Every record received since the base, as last read, by kind and id;
+    /// and the ids of those about each subject (a payroll row's worker, an
+    /// event's login or host).
+    rows: std::collections::HashMap<(Kind, String), Row>,
+    about: std::collections::HashMap<(Kind, String), std::collections::BTreeSet<String>>,
+    /// The next read takes the records received from this time on (see
+    /// [`Store::settled_ms`]).
+    cursor_ms: i64,
+    /// Records read and not yet scored (new, or with a new body); and
+    /// those not in the middle scan as it holds them (these among them).
+    pending: std::collections::HashSet<(Kind, String)>,
+    past: std::collections::HashSet<(Kind, String)>,
     /// Added records scored together, and their closure.
     groups: Vec<Group>,
     /// The base's findings with every group's spliced over them. Shared
     /// with the service's readers; spliced in place when they have let go
     /// (`Arc::make_mut`), copied only when one still holds it.
     findings: Arc<Findings>,
+    /// The records since the base as the background last scanned them.
+    mid: Option<Arc<Mid>>,
+}
+
+/// A record received since the base.
+struct Row {
+    body: Arc<str>,
+    digest: u64,
+    subject: Option<String>,
+}
+
+/// The records received since the base, up to a point, scanned alone
+/// under the base's fit by the background, with the relations of their
+/// graph: where a new record relates to one of them is looked up here,
+/// so that an incremental scan scans alone only the records received
+/// since this one (at most about [`MID_AFTER`]), not all since the base.
+struct Mid {
+    kept: unmask_pipeline::Kept,
+    relations: unmask_pipeline::Relations,
+    /// The records it holds, with the digest of the body it holds.
+    digests: std::collections::HashMap<(Kind, String), u64>,
 }
 
 struct Group {
     records: unmask_pipeline::Records,
     closure: unmask_pipeline::Closure,
+}
+
+impl Since {
+    fn new(base: Arc<Base>) -> Since {
+        Since {
+            cursor_ms: base.since_ms,
+            findings: base.findings.clone(),
+            base,
+            rows: Default::default(),
+            about: Default::default(),
+            pending: Default::default(),
+            past: Default::default(),
+            groups: vec![],
+            mid: None,
+        }
+    }
+
+    /// Reads the records received since the last read; `false` when the
+    /// records since the base are more than [`MAX_ADDED`].
+    fn read(&mut self, store: &Store) -> Result<bool, String> {
+        // Before the read: what is received from then on is read again
+        // next time (and, unchanged, found scored).
+        let settled = store.settled_ms();
+        for kind in KINDS {
+            let left = MAX_ADDED - self.rows.len() as i64;
+            let Some(rows) = store.records_since(kind.name(), self.cursor_ms, left.max(0))? else {
+                return Ok(false);
+            };
+            for (id, body) in rows {
+                let digest = fnv64(body.as_bytes());
+                let key = (kind, id);
+                if self.rows.get(&key).is_some_and(|r| r.digest == digest) {
+                    continue;
+                }
+                let subject = match kind {
+                    Kind::Applications | Kind::Workers | Kind::Assets => None,
+                    _ => kind.identify(&body).ok().and_then(|r| r.subject),
+                };
+                if let Some(s) = &subject {
+                    self.about
+                        .entry((kind, s.clone()))
+                        .or_default()
+                        .insert(key.1.clone());
+                }
+                if let Some(old) = self.rows.get(&key)
+                    && let Some(s) = &old.subject
+                    && subject.as_ref() != Some(s)
+                    && let Some(ids) = self.about.get_mut(&(kind, s.clone()))
+                {
+                    ids.remove(&key.1);
+                }
+                self.pending.insert(key.clone());
+                self.past.insert(key.clone());
+                self.rows.insert(
+                    key,
+                    Row {
+                        body: body.into(),
+                        digest,
+                        subject,
+                    },
+                );
+            }
+        }
+        self.cursor_ms = settled;
+        Ok(true)
+    }
+
+    /// The records since the base that make up `records`, as workspace
+    /// files; the workers their payroll rows are of come along from the
+    /// store when they are not among them, so that a scan sees the rows as
+    /// theirs.
+    fn files_of(
+        &self,
+        store: &Store,
+        records: &unmask_pipeline::Records,
+    ) -> Result<Vec<(Kind, Vec<(String, Arc<str>)>)>, String> {
+        let by_id = |kind: Kind, ids: &std::collections::HashSet<String, _>| {
+            let mut v: Vec<(String, Arc<str>)> = ids
+                .iter()
+                .filter_map(|id| {
+                    let r = self.rows.get(&(kind, id.clone()))?;
+                    Some((id.clone(), r.body.clone()))
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let about = |kind: Kind, subjects: &std::collections::HashSet<String, _>| {
+            let mut v: Vec<(String, Arc<str>)> = subjects
+                .iter()
+                .flat_map(|s| self.about.get(&(kind, s.clone())).into_iter().flatten())
+                .filter_map(|id| {
+                    let r = self.rows.get(&(kind, id.clone()))?;
+                    Some((id.clone(), r.body.clone()))
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let mut workers = by_id(Kind::Workers, &records.workers);
+        let payroll = about(Kind::Payroll, &records.workers);
+        let mut missing: Vec<String> = records
+            .workers
+            .iter()
+            .filter(|w| !self.rows.contains_key(&(Kind::Workers, (*w).clone())))
+            .cloned()
+            .collect();
+        missing.sort();
+        if !missing.is_empty() {
+            workers.extend(
+                store
+                    .records_by_id("workers", missing)?
+                    .into_iter()
+                    .map(|(id, body)| (id, Arc::from(body))),
+            );
+        }
+        Ok(vec![
+            (
+                Kind::Applications,
+                by_id(Kind::Applications, &records.applications),
+            ),
+            (Kind::Workers, workers),
+            (Kind::Assets, by_id(Kind::Assets, &records.assets)),
+            (Kind::Payroll, payroll),
+            (Kind::Okta, about(Kind::Okta, &records.logins)),
+            (Kind::Ocsf, about(Kind::Ocsf, &records.logins)),
+            (Kind::Osquery, about(Kind::Osquery, &records.hosts)),
+        ])
+    }
+
+    /// Every record since the base as workspace files, and the digest of
+    /// each: what a middle scan scans.
+    #[allow(clippy::type_complexity)]
+    fn everything(
+        &self,
+        store: &Store,
+    ) -> Result<
+        (
+            Vec<(Kind, Vec<(String, Arc<str>)>)>,
+            std::collections::HashMap<(Kind, String), u64>,
+        ),
+        String,
+    > {
+        let mut all = unmask_pipeline::Records::default();
+        for (key, row) in &self.rows {
+            Since::as_records(key, row, &mut all);
+        }
+        let digests = self
+            .rows
+            .iter()
+            .map(|(k, r)| (k.clone(), r.digest))
+            .collect();
+        Ok((self.files_of(store, &all)?, digests))
+    }
+
+    /// A middle scan made of these records as they were: what is past it
+    /// is what has changed since, and what is not yet scored.
+    fn take_mid(&mut self, mid: Mid) {
+        let (rows, pending) = (&self.rows, &self.pending);
+        self.past.retain(|k| {
+            pending.contains(k) || mid.digests.get(k) != rows.get(k).map(|r| &r.digest)
+        });
+        self.mid = Some(Arc::new(mid));
+    }
+
+    /// A record since the base, as the records a graph knows it by.
+    fn as_records(key: &(Kind, String), row: &Row, into: &mut unmask_pipeline::Records) {
+        let (kind, id) = key;
+        match kind {
+            Kind::Applications => into.applications.insert(id.clone()),
+            Kind::Workers => into.workers.insert(id.clone()),
+            Kind::Assets => into.assets.insert(id.clone()),
+            // A worker's payroll is part of the worker.
+            Kind::Payroll => row.subject.clone().is_some_and(|w| into.workers.insert(w)),
+            Kind::Okta | Kind::Ocsf => row.subject.clone().is_some_and(|l| into.logins.insert(l)),
+            Kind::Osquery => row.subject.clone().is_some_and(|h| into.hosts.insert(h)),
+            Kind::Keystrokes => false,
+        };
+    }
 }
 
 pub struct Engine {
@@ -317,8 +546,11 @@ pub struct Engine {
     /// How many full and incremental scans have run.
     full_scans: std::sync::atomic::AtomicU64,
     incremental_scans: std::sync::atomic::AtomicU64,
-    /// How many records the last incremental scan found since the base.
+    /// How many records the last incremental scan found since the base,
+    /// and since the middle scan.
     behind: std::sync::atomic::AtomicU64,
+    past_mid: std::sync::atomic::AtomicU64,
+    mid_scans: std::sync::atomic::AtomicU64,
 }
 
 struct Workspace {
@@ -341,6 +573,8 @@ impl Engine {
             full_scans: Default::default(),
             incremental_scans: Default::default(),
             behind: Default::default(),
+            past_mid: Default::default(),
+            mid_scans: Default::default(),
             data_dir,
             scoring,
         }
@@ -363,6 +597,11 @@ impl Engine {
             self.full_scans.load(SeqCst),
             self.incremental_scans.load(SeqCst),
         )
+    }
+
+    /// How many middle scans have been made since the service started.
+    pub fn mid_scans(&self) -> u64 {
+        self.mid_scans.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The fit of the base, which incremental scans link under.
@@ -432,92 +671,58 @@ impl Engine {
     /// only that group is scanned and spliced over the latest findings.
     /// Groups that do not meet are independent: no record in one's core is
     /// reached by the other's records.
+    ///
+    /// The added records a new one relates to are found in two layers: the
+    /// records since the [`Mid`] scan, scanned alone here (few: the
+    /// background scans the middle again past [`MID_AFTER`]), and the
+    /// middle's, looked up in its relations.
     fn incremental(&self) -> Result<Option<Arc<Findings>>, String> {
-        let t0 = std::time::Instant::now();
+        // The since before the base, here as where a full scan puts a new
+        // one in: the two always go together.
+        let mut since = self.since.lock().unwrap_or_else(|p| p.into_inner());
         let Some(base) = self.base.lock().unwrap_or_else(|p| p.into_inner()).clone() else {
             return Ok(None);
         };
         if self.store.deletions() != base.deletions || self.known_bad()? != base.known_bad {
             return Ok(None);
         }
-        let mut added: Vec<(Kind, Vec<(String, String)>)> = vec![];
-        let mut left = MAX_ADDED;
-        for kind in KINDS {
-            let Some(rows) = self.store.records_since(kind.name(), base.since_ms, left)? else {
-                return Ok(None);
-            };
-            left -= rows.len() as i64;
-            if !rows.is_empty() {
-                added.push((kind, rows));
-            }
-        }
-        let t_since = t0.elapsed();
-        let n_added: usize = added.iter().map(|a| a.1.len()).sum();
-        self.behind
-            .store(n_added as u64, std::sync::atomic::Ordering::SeqCst);
-        let mut since = self.since.lock().unwrap_or_else(|p| p.into_inner());
         if !since.as_ref().is_some_and(|s| Arc::ptr_eq(&s.base, &base)) {
-            *since = Some(Since {
-                base: base.clone(),
-                scored: Default::default(),
-                groups: vec![],
-                findings: base.findings.clone(),
-            });
+            *since = Some(Since::new(base.clone()));
         }
         let since = since.as_mut().expect("set above");
+        if !self.advance(since)? {
+            return Ok(None);
+        }
+        use std::sync::atomic::Ordering::SeqCst;
+        self.behind.store(since.rows.len() as u64, SeqCst);
+        self.past_mid.store(since.past.len() as u64, SeqCst);
+        self.incremental_scans.fetch_add(1, SeqCst);
+        Ok(Some(since.findings.clone()))
+    }
+
+    /// Reads what the store received since `since` last did and scores
+    /// it over `since.base`; `false` when the records since the base are
+    /// more than [`MAX_ADDED`].
+    fn advance(&self, since: &mut Since) -> Result<bool, String> {
+        let t0 = std::time::Instant::now();
+        if !since.read(&self.store)? {
+            return Ok(false);
+        }
+        if since.pending.is_empty() {
+            return Ok(true);
+        }
+        let t_since = t0.elapsed();
+        let base = since.base.clone();
         // What is new since the last scan: records not scored, or scored
-        // with another body; as the records a graph knows them by.
+        // with another body.
         let mut fresh = unmask_pipeline::Records::default();
-        let mut fresh_rows = vec![];
-        for (kind, rows) in &added {
-            for (id, body) in rows {
-                let d = fnv64(body.as_bytes());
-                if since.scored.get(&(*kind, id.clone())) == Some(&d) {
-                    continue;
-                }
-                fresh_rows.push((*kind, id.clone(), d));
-                let subject = || kind.identify(body).ok().and_then(|r| r.subject);
-                match kind {
-                    Kind::Applications => fresh.applications.insert(id.clone()),
-                    Kind::Workers => fresh.workers.insert(id.clone()),
-                    Kind::Assets => fresh.assets.insert(id.clone()),
-                    // A worker's payroll is part of the worker.
-                    Kind::Payroll => subject().is_some_and(|w| fresh.workers.insert(w)),
-                    Kind::Okta | Kind::Ocsf => subject().is_some_and(|l| fresh.logins.insert(l)),
-                    Kind::Osquery => subject().is_some_and(|h| fresh.hosts.insert(h)),
-                    Kind::Keystrokes => false,
-                };
-            }
-        }
-        if fresh_rows.is_empty() {
-            return Ok(Some(since.findings.clone()));
-        }
-        // Workers whose payroll came without them come along, so that the
-        // scan of the added records sees the rows as theirs.
-        let have: std::collections::HashSet<&str> = added
-            .iter()
-            .filter(|a| a.0 == Kind::Workers)
-            .flat_map(|a| a.1.iter().map(|r| r.0.as_str()))
-            .collect();
-        let mut missing: Vec<String> = fresh
-            .workers
-            .iter()
-            .filter(|w| !have.contains(w.as_str()))
-            .cloned()
-            .collect();
-        missing.sort();
-        let carried = self.store.records_by_id("workers", missing)?;
-        drop(have);
-        if !carried.is_empty() {
-            match added.iter_mut().find(|a| a.0 == Kind::Workers) {
-                Some(w) => w.1.extend(carried),
-                None => added.push((Kind::Workers, carried)),
-            }
+        for key in &since.pending {
+            Since::as_records(key, &since.rows[key], &mut fresh);
         }
         let dir = tempfile::tempdir().map_err(|e| format!("no room for a scan: {e}"))?;
         let fit = &base.kept.actors.fit;
         let intel = &base.intel;
-        let scan = |name: &str, files: &[(Kind, Vec<(String, String)>)], keep: bool| {
+        let scan = |name: &str, files: &[(Kind, Vec<(String, Arc<str>)>)], keep: bool| {
             let ws = dir.path().join(name);
             write_workspace(&ws, files)?;
             unmask_pipeline::scan_with(
@@ -533,28 +738,50 @@ impl Engine {
             )
             .map_err(|e| format!("scan failed: {e}"))
         };
-        let t_fresh = t0.elapsed();
-        let alone = scan("added", &added, true)?;
-        let t_alone = t0.elapsed();
-        let Some(alone) = alone.kept else {
-            return Err("the scan of the added records kept no graph".into());
+        let kept = |o: unmask_pipeline::ScanOutcome| {
+            o.kept
+                .ok_or_else(|| "a scan of added records kept no graph".to_string())
         };
-        // The added records the fresh ones reach among themselves.
-        let d = &alone.graph;
-        let fresh_nodes = fresh.nodes_in(d);
-        let among = unmask_pipeline::Relations::new(d, &alone.actors)
-            .closure(d, &alone.actors, &fresh_nodes)
-            .core;
+        // The records past the middle, alone: which of them the fresh ones
+        // reach among themselves, and where they attach to the middle.
+        let mut past_records = unmask_pipeline::Records::default();
+        for key in &since.past {
+            Since::as_records(key, &since.rows[key], &mut past_records);
+        }
+        let tail = kept(scan(
+            "past",
+            &since.files_of(&self.store, &past_records)?,
+            true,
+        )?)?;
+        let t_past = t0.elapsed();
+        let d = &tail.graph;
         let mut group = fresh.clone();
-        group.extend(&among);
-        // Take in every group this one meets, until it meets no other.
+        group.extend(
+            &unmask_pipeline::Relations::new(d, &tail.actors)
+                .closure(d, &tail.actors, &fresh.nodes_in(d))
+                .core,
+        );
+        if let Some(mid) = &since.mid {
+            let reached = mid
+                .relations
+                .closure_of_added(&mid.kept.graph, &mid.kept.actors, &tail, Some(&group))
+                .core;
+            group.extend(&reached);
+        }
+        let t_among = t0.elapsed();
+        // Take in every group this one meets, until it meets no other; the
+        // group's records alone show where it attaches to the base.
+        let mut scans = 0;
         let closure = loop {
-            let closure = base.relations.closure_of_added(
-                &base.kept.graph,
-                &base.kept.actors,
-                &alone,
-                Some(&group),
-            );
+            let alone = kept(scan(
+                &format!("group{scans}"),
+                &since.files_of(&self.store, &group)?,
+                true,
+            )?)?;
+            scans += 1;
+            let closure =
+                base.relations
+                    .closure_of_added(&base.kept.graph, &base.kept.actors, &alone, None);
             let before = since.groups.len();
             let mut kept_apart = vec![];
             for g in std::mem::take(&mut since.groups) {
@@ -576,35 +803,39 @@ impl Engine {
             v.sort();
             v
         };
+        let arc = |rows: Vec<(String, String)>| -> Vec<(String, Arc<str>)> {
+            rows.into_iter().map(|(id, b)| (id, Arc::from(b))).collect()
+        };
         let part_files = vec![
             (
                 Kind::Applications,
-                self.store
-                    .records_by_id("applications", sorted(&read.applications))?,
+                arc(self
+                    .store
+                    .records_by_id("applications", sorted(&read.applications))?),
             ),
             (
                 Kind::Workers,
-                self.store.records_by_id("workers", sorted(&read.workers))?,
+                arc(self.store.records_by_id("workers", sorted(&read.workers))?),
             ),
             (
                 Kind::Assets,
-                self.store.records_by_id("assets", sorted(&read.assets))?,
+                arc(self.store.records_by_id("assets", sorted(&read.assets))?),
             ),
             (
                 Kind::Payroll,
-                self.store.records_about("payroll", sorted(&read.workers))?,
+                arc(self.store.records_about("payroll", sorted(&read.workers))?),
             ),
             (
                 Kind::Okta,
-                self.store.records_about("okta", sorted(&read.logins))?,
+                arc(self.store.records_about("okta", sorted(&read.logins))?),
             ),
             (
                 Kind::Ocsf,
-                self.store.records_about("auth", sorted(&read.logins))?,
+                arc(self.store.records_about("auth", sorted(&read.logins))?),
             ),
             (
                 Kind::Osquery,
-                self.store.records_about("osquery", sorted(&read.hosts))?,
+                arc(self.store.records_about("osquery", sorted(&read.hosts))?),
             ),
         ];
         let t_fetched = t0.elapsed();
@@ -612,26 +843,102 @@ impl Engine {
         let t_part = t0.elapsed();
         unmask_pipeline::splice(Arc::make_mut(&mut since.findings), &part.findings, &closure);
         let t_spliced = t0.elapsed();
-        for (kind, id, d) in fresh_rows {
-            since.scored.insert((kind, id), d);
-        }
+        since.pending.clear();
         since.groups.push(Group {
             records: group,
             closure,
         });
-        self.incremental_scans
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
             eprintln!(
-                "incremental: {n_added} added, closure read {} records, {} groups; \
-                 since {t_since:?} fresh {t_fresh:?} alone {t_alone:?} closure {t_closure:?} \
-                 fetched {t_fetched:?} part {t_part:?} spliced {t_spliced:?} total {:?}",
+                "incremental: {} since the base, {} past the middle, closure read {} records, \
+                 {} groups, {scans} group scans; since {t_since:?} past {t_past:?} among {t_among:?} \
+                 closure {t_closure:?} fetched {t_fetched:?} part {t_part:?} spliced {t_spliced:?} \
+                 total {:?}",
+                since.rows.len(),
+                since.past.len(),
                 read.len(),
                 since.groups.len(),
                 t0.elapsed()
             );
         }
-        Ok(Some(since.findings.clone()))
+        Ok(true)
+    }
+
+    /// Whether the records since the middle scan are more than
+    /// [`MID_AFTER`]: the background should scan the middle again.
+    pub fn wants_mid(&self) -> bool {
+        self.past_mid.load(std::sync::atomic::Ordering::SeqCst) > MID_AFTER as u64
+    }
+
+    /// Scans every record received since the base alone, as the middle
+    /// that incremental scans look new records up in. The records are
+    /// taken as the last incremental scan read them; the scan runs without
+    /// holding them, and is dropped if the base changed meanwhile.
+    pub fn scan_mid(&self) -> Result<(), String> {
+        let (base, files, digests) = {
+            let since = self.since.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(since) = since.as_ref() else {
+                return Ok(());
+            };
+            let (files, digests) = since.everything(&self.store)?;
+            (since.base.clone(), files, digests)
+        };
+        let mid = self.mid_of(&base, &files, digests)?;
+        let mut since = self.since.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(since) = since.as_mut()
+            && Arc::ptr_eq(&since.base, &base)
+        {
+            since.take_mid(mid);
+            self.past_mid
+                .store(since.past.len() as u64, std::sync::atomic::Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// The middle scan of these records under the base's fit.
+    fn mid_of(
+        &self,
+        base: &Base,
+        files: &[(Kind, Vec<(String, Arc<str>)>)],
+        digests: std::collections::HashMap<(Kind, String), u64>,
+    ) -> Result<Mid, String> {
+        let t0 = std::time::Instant::now();
+        let dir = tempfile::tempdir().map_err(|e| format!("no room for a scan: {e}"))?;
+        let ws = dir.path().join("mid");
+        write_workspace(&ws, files)?;
+        let o = unmask_pipeline::scan_with(
+            &ws,
+            &dir.path().join("mid-out"),
+            unmask_ingest::DEFAULT_MAX_RECORD_BYTES,
+            true,
+            &base.intel,
+            &self.data_dir,
+            &self.scoring,
+            Some(&base.kept.actors.fit),
+            unmask_pipeline::Part {
+                only: None,
+                keep: true,
+            },
+        )
+        .map_err(|e| format!("scan failed: {e}"))?;
+        let kept = o
+            .kept
+            .ok_or_else(|| "the middle scan kept no graph".to_string())?;
+        let relations = unmask_pipeline::Relations::new(&kept.graph, &kept.actors);
+        self.mid_scans
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
+            eprintln!(
+                "middle: {} records in {:?}",
+                files.iter().map(|f| f.1.len()).sum::<usize>(),
+                t0.elapsed()
+            );
+        }
+        Ok(Mid {
+            kept,
+            relations,
+            digests,
+        })
     }
 
     /// Scans everything in the store and makes it the base; saves and
@@ -640,7 +947,7 @@ impl Engine {
         let t0 = std::time::Instant::now();
         // Before anything is read: a record received from now on may be
         // missing from this scan, and the incremental path will add it.
-        let since_ms = now_ms();
+        let since_ms = self.store.settled_ms();
         let deletions = self.store.deletions();
         let changes = self.changes();
         // One scan at a time holds the workspace (and the reference data
@@ -701,36 +1008,63 @@ impl Engine {
         )
         .map_err(|e| format!("scan failed: {e}"))?;
         let t_scanned = t0.elapsed();
-        let json = serde_json::to_string(&o.findings).map_err(|e| e.to_string())?;
-        self.store.save_findings(&json)?;
         self.full_scans
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.behind.store(0, std::sync::atomic::Ordering::SeqCst);
-        let findings = Arc::new(o.findings);
+        let mut latest = Arc::new(o.findings);
         if let Some(kept) = o.kept {
             let relations = unmask_pipeline::Relations::new(&kept.graph, &kept.actors);
-            *self.base.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(Base {
+            let base = Arc::new(Base {
                 kept,
                 relations,
-                findings: findings.clone(),
+                findings: latest.clone(),
                 intel,
                 since_ms,
                 made: std::time::Instant::now(),
                 deletions,
                 changes,
                 known_bad,
-            }));
+            });
+            // Caught up before it takes over: what came during the scan
+            // (at a million personas, a minute and more of it) is scored
+            // here, and a middle scan made of it, not in the first
+            // request's path after.
+            let mut next = Since::new(base.clone());
+            for _ in 0..CATCH_UP_ROUNDS {
+                if !next.read(&self.store)? || next.pending.len() <= MID_AFTER {
+                    break;
+                }
+                if !self.advance(&mut next)? {
+                    break;
+                }
+            }
+            if next.rows.len() > MID_AFTER {
+                let (files, digests) = next.everything(&self.store)?;
+                let mid = self.mid_of(&base, &files, digests)?;
+                next.take_mid(mid);
+            }
+            let mut since = self.since.lock().unwrap_or_else(|p| p.into_inner());
+            let mut installed = self.base.lock().unwrap_or_else(|p| p.into_inner());
+            use std::sync::atomic::Ordering::SeqCst;
+            self.behind.store(next.rows.len() as u64, SeqCst);
+            self.past_mid.store(next.past.len() as u64, SeqCst);
+            latest = next.findings.clone();
+            *since = Some(next);
+            *installed = Some(base);
         }
+        let t_caught_up = t0.elapsed();
+        let json = serde_json::to_string(&*latest).map_err(|e| e.to_string())?;
+        self.store.save_findings(&json)?;
         if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
             eprintln!(
-                "rescan: written {:?} scanned {:?} saved {:?} stages {:?}",
+                "rescan: written {:?} scanned {:?} caught up {:?} saved {:?} stages {:?}",
                 t_written,
                 t_scanned,
+                t_caught_up,
                 t0.elapsed(),
                 o.timings
             );
         }
-        Ok(findings)
+        Ok(latest)
     }
 
     /// The reference data with these known-bad rows added to the user's
@@ -794,16 +1128,10 @@ impl Engine {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 /// A workspace of the given records, one file per kind.
-fn write_workspace(
+fn write_workspace<B: AsRef<str>>(
     dir: &std::path::Path,
-    files: &[(Kind, Vec<(String, String)>)],
+    files: &[(Kind, Vec<(String, B)>)],
 ) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     for (kind, rows) in files.iter().filter(|f| !f.1.is_empty()) {
@@ -813,7 +1141,8 @@ fn write_workspace(
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
         );
         for (_, body) in rows {
-            w.write_all(body.as_bytes()).map_err(|e| e.to_string())?;
+            w.write_all(body.as_ref().as_bytes())
+                .map_err(|e| e.to_string())?;
             w.write_all(b"\n").map_err(|e| e.to_string())?;
         }
         w.flush().map_err(|e| e.to_string())?;

@@ -395,6 +395,24 @@ async fn at_low_priority<T: Send + 'static>(
 
 /// Rescans after writes (every 2 s at most) and applies retention hourly.
 pub fn spawn_background(state: Arc<State>, retention: Option<Duration>) {
+    // The middle scan of the records since the base, on a loop of its own:
+    // a full scan of a large store takes a minute or more, and records
+    // keep coming meanwhile.
+    let m = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            tick.tick().await;
+            if m.engine.wants_mid() {
+                let engine = m.engine.clone();
+                match at_low_priority(move || engine.scan_mid()).await {
+                    Some(Err(e)) => eprintln!("unmask serve: the middle scan failed: {e}"),
+                    None => eprintln!("unmask serve: the middle scan stopped"),
+                    Some(Ok(())) => {}
+                }
+            }
+        }
+    });
     let s = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(2));

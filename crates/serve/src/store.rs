@@ -278,6 +278,17 @@ pub struct Store {
     /// incremental scan adds records to the last full one and cannot take
     /// any away.
     deletions: std::sync::atomic::AtomicU64,
+    /// The receipt times of writes not yet committed, and the last time
+    /// given: what [`Store::settled_ms`] reads.
+    writing: Mutex<(i64, Vec<i64>)>,
+}
+
+struct Writing<'a>(&'a Store, i64);
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.0.end_write(self.1);
+    }
 }
 
 /// A record to store: its id, whom it is about (see migration 2), its JSON.
@@ -381,6 +392,7 @@ impl Store {
             backend: Backend::Sqlite(Mutex::new(conn)),
             changes: Mutex::default(),
             deletions: Default::default(),
+            writing: Default::default(),
         })
     }
 
@@ -417,6 +429,7 @@ impl Store {
             backend: Backend::Postgres(Mutex::new(tx)),
             changes: Mutex::default(),
             deletions: Default::default(),
+            writing: Default::default(),
         };
         store.with_tx(move |tx| {
             tx.execute(
@@ -498,8 +511,10 @@ impl Store {
     pub fn put_records(&self, kind: &str, records: Vec<Incoming>) -> Result<usize> {
         let kind = kind.to_string();
         let changed = kind.clone();
+        let at = self.begin_write();
+        // Out of flight however the write ends.
+        let _writing = Writing(self, at);
         let n = self.with_tx(move |tx| {
-            let at = now_ms();
             let mut new = 0;
             for r in records {
                 let args = [
@@ -528,6 +543,33 @@ impl Store {
         });
         self.changed(&changed);
         n
+    }
+
+    /// A receipt time for a write about to start, never earlier than one
+    /// given before (the clock may step back), held as in flight until
+    /// [`Store::end_write`].
+    fn begin_write(&self) -> i64 {
+        let mut w = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let at = now_ms().max(w.0);
+        w.0 = at;
+        w.1.push(at);
+        at
+    }
+
+    fn end_write(&self, at: i64) {
+        let mut w = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = w.1.iter().position(|&x| x == at) {
+            w.1.swap_remove(i);
+        }
+    }
+
+    /// A time before which every record this store has been given is
+    /// committed: a read of the records received from it on, started
+    /// after this call, misses none received later, however long a write
+    /// in flight takes to commit. (The service is the store's one writer.)
+    pub fn settled_ms(&self) -> i64 {
+        let w = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        w.1.iter().copied().min().unwrap_or(now_ms().max(w.0))
     }
 
     /// Records of one kind received at or after `since_ms` (id, JSON), at

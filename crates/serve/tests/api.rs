@@ -353,12 +353,40 @@ fn the_service_and_the_batch_scan_give_the_same_findings() {
             assert_eq!(s.get(&t, "/v1/findings").0, 200);
         }
         // Applications one at a time, each scored as it comes, as a
-        // recruiter's system sends them.
-        for a in &held {
+        // recruiter's system sends them; the records since the first scan
+        // scanned as the middle before them and halfway through (the
+        // background does when enough come), so that each is scored part
+        // against the middle's relations and part against the records
+        // since it.
+        // And two applications that only a new phone and device relate:
+        // the second comes after the middle scan took in the first, and
+        // only the middle's relations say that it reaches it.
+        let pair = |id: &str, email: &str, line1: &str| {
+            json!({"application_id": id, "submitted_at": "2026-03-01T10:00:00Z",
+                   "full_name": format!("Pair {id}"), "emails": [email],
+                   "phones": ["+44 7700 900999"], "device_fingerprint": "fp-pair-only",
+                   "claimed_timezone": "Europe/London",
+                   "address": {"line1": line1, "city": "Leeds", "postcode": "LS1 4AP", "country": "GB"}})
+        };
+        let first = pair("app-pair-1", "first.pair@example.org", "1 Pair Street");
+        let second = pair("app-pair-2", "second.pair@example.org", "2 Other Road");
+        held.insert(held.len() / 2 - 1, first.clone());
+        held.push(second.clone());
+        let mut batch_apps = std::fs::read_to_string(batch_ws.join("applications.jsonl")).unwrap();
+        for a in [&first, &second] {
+            batch_apps.push_str(&format!("{a}\n"));
+        }
+        std::fs::write(batch_ws.join("applications.jsonl"), batch_apps).unwrap();
+        s.state.engine.scan_mid().unwrap();
+        for (n, a) in held.iter().enumerate() {
+            if n == held.len() / 2 {
+                s.state.engine.scan_mid().unwrap();
+            }
             let (code, answer) = s.send("POST", &t, "/v1/applications", a);
             assert_eq!(code, 200);
             assert_eq!(answer["application"]["id"], a["application_id"], "{answer}");
         }
+        assert!(s.state.engine.mid_scans() >= 2);
         let (code, served) = s.get(&t, "/v1/findings");
         assert_eq!(code, 200);
         let (full, incremental) = s.state.engine.scans();
@@ -385,6 +413,23 @@ fn the_service_and_the_batch_scan_give_the_same_findings() {
         let fit = s.state.engine.base_fit().unwrap();
         let under_fit = batch(Some(&fit), "out-fit");
         same_findings("incremental", &served, &under_fit);
+        let second = under_fit["personas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == "app-pair-2")
+            .unwrap();
+        assert!(
+            second["signals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g["cites"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!("app-pair-1"))),
+            "the second of the pair cites the first: {second}"
+        );
         // A full scan refits, and gives what a batch scan gives.
         s.state.engine.full_scan().unwrap();
         s.state.mark_written();
