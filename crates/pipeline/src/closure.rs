@@ -550,7 +550,9 @@ impl Relations {
     /// Two layers. The *core* is what the change reaches directly, and
     /// from there what shares a record's fate: its unit, references,
     /// assets, logins, referrals, actor, and the other holders of its
-    /// addresses (an address's findings weigh its recipients' levels).
+    /// addresses where equipment is shipped (such an address's findings
+    /// weigh its recipients' levels; the holders of any other address are
+    /// witnesses).
     /// Sharing an identifier does not carry a change further: a record
     /// two shares away from the change counts the same holders as before.
     /// The *witnesses* are what the core's findings read and no more: the
@@ -576,11 +578,23 @@ impl Relations {
                     && relates(IdentKind::Address, e.role)
                     && addresses.insert(e.to)
                 {
-                    for h in g
+                    // Where equipment is or may be shipped, the address's
+                    // finding weighs the levels of those it receives it
+                    // for, and its holders share its fate. Elsewhere the
+                    // finding is the list of its holders, who are read as
+                    // witnesses: at a million personas, chance co-holders
+                    // of homes chained a fifth of the store into one core.
+                    let shipped = g
+                        .edges_into(e.to)
+                        .any(|h| matches!(h.role, Role::ShipTo | Role::ShippedTo));
+                    let holders = g
                         .edges_into(e.to)
                         .filter(|h| relates(IdentKind::Address, h.role))
-                    {
-                        todo.push(h.from);
+                        .map(|h| h.from);
+                    if shipped {
+                        todo.extend(holders);
+                    } else {
+                        wtodo.extend(holders);
                     }
                 }
             }
