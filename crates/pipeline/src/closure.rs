@@ -152,6 +152,11 @@ pub struct Closure {
     /// Records whose findings the partial scan gives, complete with every
     /// record they relate to.
     pub core: Records,
+    /// Records its findings read that the change does not move (the
+    /// referrer of an application in the core, and what that referrer's
+    /// findings rest on): read complete, so that they come out in the part
+    /// as in the whole, and not spliced.
+    pub unmoved: Records,
     /// Normalised addresses whose findings it gives.
     pub addresses: FxHashSet<String>,
     /// Records read only so that counts come out as in the whole store;
@@ -163,6 +168,7 @@ impl Closure {
     /// Everything a partial scan reads.
     pub fn read(&self) -> Records {
         let mut r = self.core.clone();
+        r.extend(&self.unmoved);
         r.extend(&self.witnesses);
         r
     }
@@ -175,7 +181,10 @@ impl Closure {
 pub struct Relations {
     refs_of: Vec<Vec<RefId>>,
     workers_of: Vec<Vec<PersonaId>>,
-    referrals_of: Vec<Vec<PersonaId>>,
+    /// Per persona, the applications it referred (which read its level),
+    /// and the referrer of an application (whose level it reads).
+    referred: Vec<Vec<PersonaId>>,
+    referrer: Vec<Option<PersonaId>>,
     assets_of: Vec<Vec<AssetId>>,
     hosts_of: Vec<Vec<ExternalId>>,
     /// Per name key, (unit, persona) of the personas with that name.
@@ -251,10 +260,11 @@ impl Relations {
                     .push((actors.unit[i], PersonaId(i as u32)));
             }
         }
-        let mut referrals_of = vec![vec![]; n];
+        let mut referred = vec![vec![]; n];
+        let mut referrer = vec![None; n];
         for &(app, by) in &g.referrals {
-            referrals_of[app.ix()].push(by);
-            referrals_of[by.ix()].push(app);
+            referred[by.ix()].push(app);
+            referrer[app.ix()] = Some(by);
         }
         let mut assets_of = vec![vec![]; n];
         let mut assets = FxHashMap::default();
@@ -317,7 +327,8 @@ impl Relations {
             resume_keys: unmask_resolve::resume_keys(g, actors),
             refs_of,
             workers_of,
-            referrals_of,
+            referred,
+            referrer,
             assets_of,
             hosts_of,
             units_named,
@@ -445,7 +456,9 @@ impl Relations {
                 let x = g.externals.get(ExternalKind::Login, &by.to_lowercase())?;
                 g.persona_of(g.external_owner[x as usize]?)
             });
-            todo.extend(worker.map(Item::persona));
+            // Its findings read the referrer's level; the referrer's
+            // findings do not move with it.
+            todo.extend(worker.map(|w| Item::Read(Node::Persona(w))));
         }
         for (i, r) in d.references.iter().enumerate() {
             if !mine(Node::Reference(RefId(i as u32))) {
@@ -534,7 +547,9 @@ impl Relations {
         }
         let mut c = self.close(g, actors, todo);
         c.core.extend(only);
+        c.unmoved.remove(&c.core);
         c.witnesses.remove(&c.core);
+        c.witnesses.remove(&c.unmoved);
         c.addresses.extend(
             d.edges
                 .iter()
@@ -549,10 +564,16 @@ impl Relations {
     ///
     /// Two layers. The *core* is what the change reaches directly, and
     /// from there what shares a record's fate: its unit, references,
-    /// assets, logins, referrals, actor, and the other holders of its
-    /// addresses where equipment is shipped (such an address's findings
-    /// weigh its recipients' levels; the holders of any other address are
-    /// witnesses).
+    /// assets, logins, the applications it referred, its actor. Its
+    /// addresses' findings are recomputed.
+    ///
+    /// Some records the core's findings read are *read whole* but do not
+    /// move (`Closure::unmoved`): an application's referrer (whose level
+    /// it reads), the holders of an address where equipment is shipped
+    /// (whose levels the address's finding reads), and what their findings
+    /// rest on in turn, their unit, actor, references, assets and logins.
+    /// They are read complete, so that they come out as in the whole, and
+    /// are not spliced; their addresses and referrals are not followed.
     /// Sharing an identifier does not carry a change further: a record
     /// two shares away from the change counts the same holders as before.
     /// The *witnesses* are what the core's findings read and no more: the
@@ -562,41 +583,60 @@ impl Relations {
     /// reference's persona). Their own findings are not taken.
     fn close(&self, g: &IdentityGraph, actors: &Actors, seeds: Vec<Item>) -> Closure {
         let mut todo: Vec<Node> = vec![];
+        let mut rtodo: Vec<Node> = vec![];
         let mut wtodo: Vec<Node> = vec![];
         for item in seeds {
-            self.expand(g, item, &mut todo, &mut wtodo, RARE_NAME_UNITS + 1);
-        }
-        let mut core: FxHashSet<Node> = FxHashSet::default();
-        let mut addresses: FxHashSet<IdentId> = FxHashSet::default();
-        while let Some(n) = todo.pop() {
-            if !core.insert(n) {
-                continue;
+            match item {
+                Item::Read(n) => rtodo.push(n),
+                item => self.expand(g, item, &mut todo, &mut wtodo, RARE_NAME_UNITS + 1),
             }
-            self.fate(g, actors, n, &mut todo);
-            for e in g.edges_from(n) {
-                if g.ident_kind(e.to) == IdentKind::Address
-                    && relates(IdentKind::Address, e.role)
-                    && addresses.insert(e.to)
-                {
-                    // Where equipment is or may be shipped, the address's
-                    // finding weighs the levels of those it receives it
-                    // for, and its holders share its fate. Elsewhere the
-                    // finding is the list of its holders, who are read as
-                    // witnesses: at a million personas, chance co-holders
-                    // of homes chained a fifth of the store into one core.
-                    let shipped = g
-                        .edges_into(e.to)
-                        .any(|h| matches!(h.role, Role::ShipTo | Role::ShippedTo));
-                    let holders = g
-                        .edges_into(e.to)
-                        .filter(|h| relates(IdentKind::Address, h.role))
-                        .map(|h| h.from);
-                    if shipped {
-                        todo.extend(holders);
-                    } else {
-                        wtodo.extend(holders);
+        }
+        let seeded = todo.len() + rtodo.len();
+        // Every record read complete, and those of them whose findings the
+        // change does not move (read, not spliced).
+        let mut core: FxHashSet<Node> = FxHashSet::default();
+        let mut unmoved: FxHashSet<Node> = FxHashSet::default();
+        let mut addresses: FxHashSet<IdentId> = FxHashSet::default();
+        loop {
+            if let Some(n) = todo.pop() {
+                if !core.insert(n) && !unmoved.remove(&n) {
+                    continue;
+                }
+                self.fate(g, actors, n, &mut todo, Some(&mut rtodo));
+                for e in g.edges_from(n) {
+                    if g.ident_kind(e.to) == IdentKind::Address
+                        && relates(IdentKind::Address, e.role)
+                        && addresses.insert(e.to)
+                    {
+                        // Its finding is recomputed. Where equipment is or
+                        // may be shipped, that finding weighs the levels of
+                        // those it receives it for: its holders are read
+                        // whole, but their own findings do not move with
+                        // its. Elsewhere it is the list of its holders, who
+                        // are witnesses. (When they shared its fate, the
+                        // demo's farms and their operators chained 106,000
+                        // of a million personas into one core.)
+                        let shipped = g
+                            .edges_into(e.to)
+                            .any(|h| matches!(h.role, Role::ShipTo | Role::ShippedTo));
+                        let holders = g
+                            .edges_into(e.to)
+                            .filter(|h| relates(IdentKind::Address, h.role))
+                            .map(|h| h.from);
+                        if shipped {
+                            rtodo.extend(holders);
+                        } else {
+                            wtodo.extend(holders);
+                        }
                     }
                 }
+            } else if let Some(n) = rtodo.pop() {
+                if core.insert(n) {
+                    unmoved.insert(n);
+                    self.fate(g, actors, n, &mut rtodo, None);
+                }
+            } else {
+                break;
             }
         }
         for &n in &core {
@@ -623,13 +663,18 @@ impl Relations {
         }
         if std::env::var_os("UNMASK_DEBUG_CLOSURE").is_some() {
             eprintln!(
-                "closure: {} core, {} witnesses, {} addresses",
+                "closure: {seeded} seeded, {} core ({} read whole, unmoved), {} witnesses, {} addresses",
                 core.len(),
+                unmoved.len(),
                 witnesses.len(),
                 addresses.len()
             );
         }
-        collect(g, &core, &witnesses, &addresses)
+        for n in &unmoved {
+            core.remove(n);
+            witnesses.remove(n);
+        }
+        collect(g, &core, &unmoved, &witnesses, &addresses)
     }
 
     /// What `item` stands for, as records: into `to`, or for a name held
@@ -644,7 +689,7 @@ impl Relations {
         rare: usize,
     ) {
         match item {
-            Item::Node(n) => to.push(n),
+            Item::Node(n) | Item::Read(n) => to.push(n),
             Item::Ident(id) => {
                 if !g.is_common(id) {
                     let kind = g.ident_kind(id);
@@ -679,15 +724,34 @@ impl Relations {
         }
     }
 
-    /// The records whose findings move with `n`'s: see [`Relations::close`].
-    fn fate(&self, g: &IdentityGraph, actors: &Actors, n: Node, todo: &mut Vec<Node>) {
+    /// The records whose findings move with `n`'s (see
+    /// [`Relations::close`]), into `todo`; and with `read` given, the
+    /// referrer whose level `n`'s findings read, into it. Without it, `n`
+    /// is itself read whole and unmoved: what its own findings rest on
+    /// goes into `todo`, and not the applications it referred, whose
+    /// findings read a level that does not move.
+    fn fate(
+        &self,
+        g: &IdentityGraph,
+        actors: &Actors,
+        n: Node,
+        todo: &mut Vec<Node>,
+        read: Option<&mut Vec<Node>>,
+    ) {
         match n {
             Node::Persona(p) => {
                 let per = &g.personas[p.ix()];
                 todo.extend(self.refs_of[p.ix()].iter().map(|&r| Node::Reference(r)));
                 todo.extend(per.application.map(Node::Persona));
                 todo.extend(self.workers_of[p.ix()].iter().map(|&w| Node::Persona(w)));
-                todo.extend(self.referrals_of[p.ix()].iter().map(|&w| Node::Persona(w)));
+                let up = self.referrer[p.ix()].map(Node::Persona);
+                match read {
+                    Some(read) => {
+                        todo.extend(self.referred[p.ix()].iter().map(|&w| Node::Persona(w)));
+                        read.extend(up);
+                    }
+                    None => todo.extend(up),
+                }
                 todo.extend(self.assets_of[p.ix()].iter().map(|&a| Node::Asset(a)));
                 todo.extend(g.logins_of(p).iter().map(|&x| Node::External(x)));
                 let actor = actors.of[p.ix()] as usize;
@@ -761,6 +825,7 @@ impl Relations {
 fn collect(
     g: &IdentityGraph,
     core: &FxHashSet<Node>,
+    unmoved: &FxHashSet<Node>,
     witnesses: &FxHashSet<Node>,
     addresses: &FxHashSet<IdentId>,
 ) -> Closure {
@@ -793,6 +858,7 @@ fn collect(
     };
     Closure {
         core: records(core),
+        unmoved: records(unmoved),
         witnesses: records(witnesses),
         addresses: addresses
             .iter()
@@ -804,6 +870,10 @@ fn collect(
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Item {
     Node(Node),
+    /// A record whose findings the change does not move but the core's
+    /// findings read, and must come out in the part as in the whole: read
+    /// complete (see [`Relations::close`]), not spliced.
+    Read(Node),
     Ident(IdentId),
     /// A name key, as references and applicants are matched by.
     Name(String),

@@ -321,3 +321,72 @@ fn a_change_reaches_what_only_a_near_photo_a_near_resume_or_a_shipping_address_r
         );
     }
 }
+
+/// An application referred by a worker at high risk carries
+/// `referred_by_flagged`, which reads the referrer's level: the referrer
+/// is read whole (its findings do not move with the application's), so
+/// the part gives the application the signal as the whole does.
+#[test]
+fn an_application_reads_its_referrers_level_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = unmask_demo::generate(
+        &dir.path().join("demo"),
+        &unmask_demo::Options {
+            size: 300,
+            seed: 9,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let ws = &world.workspace;
+    let first = scan(ws, &dir.path().join("first"), None, Part::default());
+    let referrer = first
+        .findings
+        .personas
+        .iter()
+        .find(|p| p.kind == "worker" && p.level == unmask_model::findings::Level::High)
+        .expect("a worker at high risk")
+        .id
+        .clone();
+    let path = ws.join("applications.jsonl");
+    let apps = std::fs::read_to_string(&path).unwrap();
+    let mut x: serde_json::Value = serde_json::from_str(apps.lines().next().unwrap()).unwrap();
+    x["application_id"] = "app-referred".into();
+    x["emails"] = serde_json::json!(["referred.only@example.net"]);
+    x["phones"] = serde_json::json!(["+442079000999"]);
+    x["ip"] = "203.0.113.250".into();
+    x["device_fingerprint"] = "fp_referred_only".into();
+    x["payment"] = serde_json::json!([]);
+    x["references"] = serde_json::json!([]);
+    x["photo_phash"] = serde_json::Value::Null;
+    x["resume_text"] = "Referred engineer with words of their own: qq1 qq2 qq3 qq4".into();
+    x["full_name"] = "Robin Referred".into();
+    x["given_name"] = "Robin".into();
+    x["family_name"] = "Referred".into();
+    x["address"]["line1"] = "9 Referral Row".into();
+    x["referred_by"] = referrer.clone().into();
+    std::fs::write(&path, format!("{apps}{x}\n")).unwrap();
+    let everything = scan(
+        ws,
+        &dir.path().join("all"),
+        None,
+        Part {
+            keep: true,
+            ..Default::default()
+        },
+    );
+    let all = Records::of(&everything.kept.as_ref().unwrap().graph);
+    let (_, batch) = check_adding(ws, dir.path(), &all, "app-referred");
+    let p = batch
+        .personas
+        .iter()
+        .find(|p| p.id == "app-referred")
+        .unwrap();
+    assert!(
+        p.signals
+            .iter()
+            .any(|s| s.id == "referred_by_flagged" && s.cites == [referrer.clone()]),
+        "the whole gives the referral signal: {:?}",
+        p.signals
+    );
+}

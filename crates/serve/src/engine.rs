@@ -755,18 +755,25 @@ impl Engine {
         )?)?;
         let t_past = t0.elapsed();
         let d = &tail.graph;
+        // (What the new ones' findings read whole among them comes along:
+        // its relations to the base are as much the group's.)
         let mut group = fresh.clone();
-        group.extend(
-            &unmask_pipeline::Relations::new(d, &tail.actors)
-                .closure(d, &tail.actors, &fresh.nodes_in(d))
-                .core,
+        let among = unmask_pipeline::Relations::new(d, &tail.actors).closure(
+            d,
+            &tail.actors,
+            &fresh.nodes_in(d),
         );
+        group.extend(&among.core);
+        group.extend(&among.unmoved);
         if let Some(mid) = &since.mid {
-            let reached = mid
-                .relations
-                .closure_of_added(&mid.kept.graph, &mid.kept.actors, &tail, Some(&group))
-                .core;
-            group.extend(&reached);
+            let reached = mid.relations.closure_of_added(
+                &mid.kept.graph,
+                &mid.kept.actors,
+                &tail,
+                Some(&group),
+            );
+            group.extend(&reached.core);
+            group.extend(&reached.unmoved);
         }
         let t_among = t0.elapsed();
         // Take in every group this one meets, until it meets no other; the
@@ -785,7 +792,12 @@ impl Engine {
             let before = since.groups.len();
             let mut kept_apart = vec![];
             for g in std::mem::take(&mut since.groups) {
-                if g.records.meets(&group) || g.closure.core.meets(&closure.core) {
+                // Met: one moves what the other moves or reads whole.
+                if g.records.meets(&group)
+                    || g.closure.core.meets(&closure.core)
+                    || g.closure.unmoved.meets(&closure.core)
+                    || g.closure.core.meets(&closure.unmoved)
+                {
                     group.extend(&g.records);
                 } else {
                     kept_apart.push(g);
@@ -1010,13 +1022,14 @@ impl Engine {
         let t_scanned = t0.elapsed();
         self.full_scans
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let mut latest = Arc::new(o.findings);
+        let scanned = Arc::new(o.findings);
+        let mut latest = scanned.clone();
         if let Some(kept) = o.kept {
             let relations = unmask_pipeline::Relations::new(&kept.graph, &kept.actors);
             let base = Arc::new(Base {
                 kept,
                 relations,
-                findings: latest.clone(),
+                findings: scanned.clone(),
                 intel,
                 since_ms,
                 made: std::time::Instant::now(),
@@ -1042,6 +1055,10 @@ impl Engine {
                 let mid = self.mid_of(&base, &files, digests)?;
                 next.take_mid(mid);
             }
+            // Findings of its own, copied here from the base's: else the
+            // first request's splice would copy them (seconds, at a
+            // million personas).
+            Arc::make_mut(&mut next.findings);
             let mut since = self.since.lock().unwrap_or_else(|p| p.into_inner());
             let mut installed = self.base.lock().unwrap_or_else(|p| p.into_inner());
             use std::sync::atomic::Ordering::SeqCst;
@@ -1052,7 +1069,10 @@ impl Engine {
             *installed = Some(base);
         }
         let t_caught_up = t0.elapsed();
-        let json = serde_json::to_string(&*latest).map_err(|e| e.to_string())?;
+        // The full scan's own findings are saved (for a restart's first
+        // answers), not the latest: those are the requests' to splice, and
+        // a minute's serialising would hold them.
+        let json = serde_json::to_string(&*scanned).map_err(|e| e.to_string())?;
         self.store.save_findings(&json)?;
         if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
             eprintln!(
