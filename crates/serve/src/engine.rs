@@ -779,7 +779,12 @@ impl Engine {
         // Take in every group this one meets, until it meets no other; the
         // group's records alone show where it attaches to the base.
         let mut scans = 0;
-        let closure = loop {
+        // Groups that meet this one only where one reads whole what the
+        // other moves: taken in only if the part shows a level they read
+        // moved (else, at a million personas, every group that read one
+        // of the demo's farms whole was merged into one of 65,000 records).
+        let mut touching: Vec<Group> = vec![];
+        let (closure, part) = loop {
             let alone = kept(scan(
                 &format!("group{scans}"),
                 &since.files_of(&self.store, &group)?,
@@ -789,70 +794,50 @@ impl Engine {
             let closure =
                 base.relations
                     .closure_of_added(&base.kept.graph, &base.kept.actors, &alone, None);
-            let before = since.groups.len();
+            let mut merged = false;
             let mut kept_apart = vec![];
-            for g in std::mem::take(&mut since.groups) {
-                // Met: one moves what the other moves or reads whole.
-                if g.records.meets(&group)
-                    || g.closure.core.meets(&closure.core)
-                    || g.closure.unmoved.meets(&closure.core)
+            for g in std::mem::take(&mut since.groups)
+                .into_iter()
+                .chain(std::mem::take(&mut touching))
+            {
+                if g.records.meets(&group) || g.closure.core.meets(&closure.core) {
+                    group.extend(&g.records);
+                    merged = true;
+                } else if g.closure.unmoved.meets(&closure.core)
                     || g.closure.core.meets(&closure.unmoved)
                 {
-                    group.extend(&g.records);
+                    touching.push(g);
                 } else {
                     kept_apart.push(g);
                 }
             }
             since.groups = kept_apart;
-            if since.groups.len() == before {
-                break closure;
+            if merged {
+                continue;
+            }
+            let part = self.scan_part(&scan, &closure, scans)?;
+            // A level this group moves that a touching one reads whole, or
+            // one this group reads whole that a touching one moved (and
+            // the part, without its records, gives otherwise): scanned
+            // together after all.
+            let before = &since.findings;
+            for g in std::mem::take(&mut touching) {
+                if levels_differ(before, &part.findings, &g.closure.unmoved, &closure.core)
+                    || levels_differ(before, &part.findings, &g.closure.core, &closure.unmoved)
+                {
+                    group.extend(&g.records);
+                    merged = true;
+                } else {
+                    touching.push(g);
+                }
+            }
+            if !merged {
+                break (closure, part);
             }
         };
-        let t_closure = t0.elapsed();
-        let read = closure.read();
-        let sorted = |s: &std::collections::HashSet<String, _>| {
-            let mut v: Vec<String> = s.iter().cloned().collect();
-            v.sort();
-            v
-        };
-        let arc = |rows: Vec<(String, String)>| -> Vec<(String, Arc<str>)> {
-            rows.into_iter().map(|(id, b)| (id, Arc::from(b))).collect()
-        };
-        let part_files = vec![
-            (
-                Kind::Applications,
-                arc(self
-                    .store
-                    .records_by_id("applications", sorted(&read.applications))?),
-            ),
-            (
-                Kind::Workers,
-                arc(self.store.records_by_id("workers", sorted(&read.workers))?),
-            ),
-            (
-                Kind::Assets,
-                arc(self.store.records_by_id("assets", sorted(&read.assets))?),
-            ),
-            (
-                Kind::Payroll,
-                arc(self.store.records_about("payroll", sorted(&read.workers))?),
-            ),
-            (
-                Kind::Okta,
-                arc(self.store.records_about("okta", sorted(&read.logins))?),
-            ),
-            (
-                Kind::Ocsf,
-                arc(self.store.records_about("auth", sorted(&read.logins))?),
-            ),
-            (
-                Kind::Osquery,
-                arc(self.store.records_about("osquery", sorted(&read.hosts))?),
-            ),
-        ];
-        let t_fetched = t0.elapsed();
-        let part = scan("part", &part_files, false)?;
+        since.groups.append(&mut touching);
         let t_part = t0.elapsed();
+        let read_len = closure.read().len();
         unmask_pipeline::splice(Arc::make_mut(&mut since.findings), &part.findings, &closure);
         let t_spliced = t0.elapsed();
         since.pending.clear();
@@ -864,16 +849,70 @@ impl Engine {
             eprintln!(
                 "incremental: {} since the base, {} past the middle, closure read {} records, \
                  {} groups, {scans} group scans; since {t_since:?} past {t_past:?} among {t_among:?} \
-                 closure {t_closure:?} fetched {t_fetched:?} part {t_part:?} spliced {t_spliced:?} \
-                 total {:?}",
+                 part {t_part:?} spliced {t_spliced:?} total {:?}",
                 since.rows.len(),
                 since.past.len(),
-                read.len(),
+                read_len,
                 since.groups.len(),
                 t0.elapsed()
             );
         }
         Ok(true)
+    }
+
+    /// The records of a closure fetched from the store (by id, and
+    /// payroll, sign-ins and osquery rows by subject) and scanned.
+    fn scan_part(
+        &self,
+        scan: &dyn Fn(
+            &str,
+            &[(Kind, Vec<(String, Arc<str>)>)],
+            bool,
+        ) -> Result<unmask_pipeline::ScanOutcome, String>,
+        closure: &unmask_pipeline::Closure,
+        n: usize,
+    ) -> Result<unmask_pipeline::ScanOutcome, String> {
+        let read = closure.read();
+        let sorted = |s: &std::collections::HashSet<String, _>| {
+            let mut v: Vec<String> = s.iter().cloned().collect();
+            v.sort();
+            v
+        };
+        let arc = |rows: Vec<(String, String)>| -> Vec<(String, Arc<str>)> {
+            rows.into_iter().map(|(id, b)| (id, Arc::from(b))).collect()
+        };
+        let store = &self.store;
+        let files = vec![
+            (
+                Kind::Applications,
+                arc(store.records_by_id("applications", sorted(&read.applications))?),
+            ),
+            (
+                Kind::Workers,
+                arc(store.records_by_id("workers", sorted(&read.workers))?),
+            ),
+            (
+                Kind::Assets,
+                arc(store.records_by_id("assets", sorted(&read.assets))?),
+            ),
+            (
+                Kind::Payroll,
+                arc(store.records_about("payroll", sorted(&read.workers))?),
+            ),
+            (
+                Kind::Okta,
+                arc(store.records_about("okta", sorted(&read.logins))?),
+            ),
+            (
+                Kind::Ocsf,
+                arc(store.records_about("auth", sorted(&read.logins))?),
+            ),
+            (
+                Kind::Osquery,
+                arc(store.records_about("osquery", sorted(&read.hosts))?),
+            ),
+        ];
+        scan(&format!("part{n}"), &files, false)
     }
 
     /// Whether the records since the middle scan are more than
@@ -1168,6 +1207,39 @@ fn write_workspace<B: AsRef<str>>(
         w.flush().map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// Whether a persona in both `a` and `b` has another level or risk in
+/// `after` than in `before` (lists in id order, as findings are).
+fn levels_differ(
+    before: &Findings,
+    after: &Findings,
+    a: &unmask_pipeline::Records,
+    b: &unmask_pipeline::Records,
+) -> bool {
+    let level = |f: &Findings, id: &str, kind: &str| {
+        let from = f.personas.partition_point(|p| p.id.as_str() < id);
+        f.personas[from..]
+            .iter()
+            .take_while(|p| p.id == id)
+            .find(|p| p.kind == kind)
+            .map(|p| (p.level, p.risk))
+    };
+    let both = |x: &std::collections::HashSet<String, _>,
+                y: &std::collections::HashSet<String, _>| {
+        let (small, large) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+        small
+            .iter()
+            .filter(|id| large.contains(*id))
+            .cloned()
+            .collect::<Vec<String>>()
+    };
+    both(&a.applications, &b.applications)
+        .iter()
+        .any(|id| level(before, id, "application") != level(after, id, "application"))
+        || both(&a.workers, &b.workers)
+            .iter()
+            .any(|id| level(before, id, "worker") != level(after, id, "worker"))
 }
 
 /// FNV-1a of a record's body: whether a record scored before has changed.
