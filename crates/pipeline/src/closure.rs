@@ -58,6 +58,27 @@ impl Records {
             + self.hosts.len()
     }
 
+    /// Each record alone.
+    pub fn each(&self) -> impl Iterator<Item = Records> + '_ {
+        let one = |set: fn(&mut Records) -> &mut FxHashSet<String>, id: &String| {
+            let mut r = Records::default();
+            set(&mut r).insert(id.clone());
+            r
+        };
+        let apps = self
+            .applications
+            .iter()
+            .map(move |id| one(|r| &mut r.applications, id));
+        let workers = self
+            .workers
+            .iter()
+            .map(move |id| one(|r| &mut r.workers, id));
+        let assets = self.assets.iter().map(move |id| one(|r| &mut r.assets, id));
+        let logins = self.logins.iter().map(move |id| one(|r| &mut r.logins, id));
+        let hosts = self.hosts.iter().map(move |id| one(|r| &mut r.hosts, id));
+        apps.chain(workers).chain(assets).chain(logins).chain(hosts)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -165,6 +186,18 @@ pub struct Closure {
 }
 
 impl Closure {
+    /// Takes in another closure: a part scan of both gives the findings of
+    /// both cores (each complete with its relations in the union).
+    pub fn join(&mut self, other: &Closure) {
+        self.core.extend(&other.core);
+        self.unmoved.extend(&other.unmoved);
+        self.witnesses.extend(&other.witnesses);
+        self.addresses.extend(other.addresses.iter().cloned());
+        self.unmoved.remove(&self.core);
+        self.witnesses.remove(&self.core);
+        self.witnesses.remove(&self.unmoved);
+    }
+
     /// Everything a partial scan reads.
     pub fn read(&self) -> Records {
         let mut r = self.core.clone();

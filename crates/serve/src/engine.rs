@@ -755,100 +755,140 @@ impl Engine {
         )?)?;
         let t_past = t0.elapsed();
         let d = &tail.graph;
-        // (What the new ones' findings read whole among them comes along:
-        // its relations to the base are as much the group's.)
-        let mut group = fresh.clone();
-        let among = unmask_pipeline::Relations::new(d, &tail.actors).closure(
-            d,
-            &tail.actors,
-            &fresh.nodes_in(d),
-        );
-        group.extend(&among.core);
-        group.extend(&among.unmoved);
-        if let Some(mid) = &since.mid {
-            let reached = mid.relations.closure_of_added(
-                &mid.kept.graph,
-                &mid.kept.actors,
-                &tail,
-                Some(&group),
-            );
-            group.extend(&reached.core);
-            group.extend(&reached.unmoved);
-        }
+        // The fresh records apart, each with what it reaches among the
+        // added (and what its findings read whole there: its relations to
+        // the base are as much the group's); those that meet, together.
+        // Requests come in bursts and one scan scores a burst, but the
+        // records of a burst are most often strangers: scored as one
+        // group, a burst with one record near the fraud network merged all
+        // of it into that network's group, and every burst after into it.
+        let among = unmask_pipeline::Relations::new(d, &tail.actors);
+        let reach = |of: &unmask_pipeline::Records| {
+            let mut r = of.clone();
+            let c = among.closure(d, &tail.actors, &of.nodes_in(d));
+            r.extend(&c.core);
+            r.extend(&c.unmoved);
+            if let Some(mid) = &since.mid {
+                let c = mid.relations.closure_of_added(
+                    &mid.kept.graph,
+                    &mid.kept.actors,
+                    &tail,
+                    Some(&r),
+                );
+                r.extend(&c.core);
+                r.extend(&c.unmoved);
+            }
+            r
+        };
+        let mut groups: Vec<unmask_pipeline::Records> = if fresh.len() <= APART_MAX {
+            fresh.each().map(|one| reach(&one)).collect()
+        } else {
+            vec![reach(&fresh)]
+        };
+        join_meeting(&mut groups, |a, b| a.meets(b));
         let t_among = t0.elapsed();
-        // Take in every group this one meets, until it meets no other; the
-        // group's records alone show where it attaches to the base.
+        // Take in every earlier group each meets, until none meets another;
+        // their records alone show where they attach to the base.
         let mut scans = 0;
-        // Groups that meet this one only where one reads whole what the
+        // Earlier groups that meet one only where one reads whole what the
         // other moves: taken in only if the part shows a level they read
         // moved (else, at a million personas, every group that read one
         // of the demo's farms whole was merged into one of 65,000 records).
-        let mut touching: Vec<Group> = vec![];
-        let (closure, part) = loop {
+        let mut touching: Vec<Vec<Group>> = vec![];
+        let (closures, closure, part) = loop {
+            let mut all = unmask_pipeline::Records::default();
+            for g in &groups {
+                all.extend(g);
+            }
             let alone = kept(scan(
                 &format!("group{scans}"),
-                &since.files_of(&self.store, &group)?,
+                &since.files_of(&self.store, &all)?,
                 true,
             )?)?;
             scans += 1;
-            let closure =
-                base.relations
-                    .closure_of_added(&base.kept.graph, &base.kept.actors, &alone, None);
+            let closures: Vec<unmask_pipeline::Closure> = groups
+                .iter()
+                .map(|g| {
+                    base.relations.closure_of_added(
+                        &base.kept.graph,
+                        &base.kept.actors,
+                        &alone,
+                        Some(g),
+                    )
+                })
+                .collect();
+            // (Two of them that move one record need not be one group:
+            // they are scanned together now, and a later group that takes
+            // in either comes, by its closure, to meet the other's core.)
             let mut merged = false;
-            let mut kept_apart = vec![];
-            for g in std::mem::take(&mut since.groups)
-                .into_iter()
-                .chain(std::mem::take(&mut touching))
-            {
-                if g.records.meets(&group) || g.closure.core.meets(&closure.core) {
-                    group.extend(&g.records);
-                    merged = true;
-                } else if g.closure.unmoved.meets(&closure.core)
-                    || g.closure.core.meets(&closure.unmoved)
-                {
-                    touching.push(g);
-                } else {
-                    kept_apart.push(g);
+            touching.resize_with(groups.len(), Vec::new);
+            let mut earlier = std::mem::take(&mut since.groups);
+            for t in &mut touching {
+                earlier.append(t);
+            }
+            for g in earlier {
+                let meets = (0..groups.len()).find(|&i| {
+                    g.records.meets(&groups[i]) || g.closure.core.meets(&closures[i].core)
+                });
+                let touches = (0..groups.len()).find(|&i| {
+                    g.closure.unmoved.meets(&closures[i].core)
+                        || g.closure.core.meets(&closures[i].unmoved)
+                });
+                match (meets, touches) {
+                    (Some(i), _) => {
+                        groups[i].extend(&g.records);
+                        merged = true;
+                    }
+                    (None, Some(i)) => touching[i].push(g),
+                    (None, None) => since.groups.push(g),
                 }
             }
-            since.groups = kept_apart;
             if merged {
                 continue;
             }
+            let mut closure = unmask_pipeline::Closure::default();
+            for c in &closures {
+                closure.join(c);
+            }
             let part = self.scan_part(&scan, &closure, scans)?;
-            // A level this group moves that a touching one reads whole, or
-            // one this group reads whole that a touching one moved (and
-            // the part, without its records, gives otherwise): scanned
-            // together after all.
+            // A level a group moves that a touching one reads whole, or one
+            // it reads whole that a touching one moved (and the part,
+            // without its records, gives otherwise): scanned together
+            // after all.
             let before = &since.findings;
-            for g in std::mem::take(&mut touching) {
-                if levels_differ(before, &part.findings, &g.closure.unmoved, &closure.core)
-                    || levels_differ(before, &part.findings, &g.closure.core, &closure.unmoved)
-                {
-                    group.extend(&g.records);
-                    merged = true;
-                } else {
-                    touching.push(g);
+            for (i, ts) in touching.iter_mut().enumerate() {
+                for g in std::mem::take(ts) {
+                    let c = &closures[i];
+                    if levels_differ(before, &part.findings, &g.closure.unmoved, &c.core)
+                        || levels_differ(before, &part.findings, &g.closure.core, &c.unmoved)
+                    {
+                        groups[i].extend(&g.records);
+                        merged = true;
+                    } else {
+                        ts.push(g);
+                    }
                 }
             }
             if !merged {
-                break (closure, part);
+                break (closures, closure, part);
             }
         };
-        since.groups.append(&mut touching);
+        for t in touching {
+            since.groups.extend(t);
+        }
         let t_part = t0.elapsed();
         let read_len = closure.read().len();
         unmask_pipeline::splice(Arc::make_mut(&mut since.findings), &part.findings, &closure);
         let t_spliced = t0.elapsed();
         since.pending.clear();
-        since.groups.push(Group {
-            records: group,
-            closure,
-        });
+        let n_groups = groups.len();
+        for (records, closure) in groups.into_iter().zip(closures) {
+            since.groups.push(Group { records, closure });
+        }
         if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
             eprintln!(
                 "incremental: {} since the base, {} past the middle, closure read {} records, \
-                 {} groups, {scans} group scans; since {t_since:?} past {t_past:?} among {t_among:?} \
+                 {n_groups} new of {} groups, {scans} group scans; since {t_since:?} past {t_past:?} among {t_among:?} \
                  part {t_part:?} spliced {t_spliced:?} total {:?}",
                 since.rows.len(),
                 since.past.len(),
@@ -1207,6 +1247,34 @@ fn write_workspace<B: AsRef<str>>(
         w.flush().map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// How many fresh records an incremental scan groups apart at most (each
+/// takes a lookup over the records past the middle; a catch-up after a
+/// full scan has thousands, scored as one group).
+const APART_MAX: usize = 64;
+
+/// Joins the sets that `meet`, until no two do.
+fn join_meeting(
+    sets: &mut Vec<unmask_pipeline::Records>,
+    meet: impl Fn(&unmask_pipeline::Records, &unmask_pipeline::Records) -> bool,
+) {
+    loop {
+        let mut joined = false;
+        for i in 0..sets.len() {
+            for j in i + 1..sets.len() {
+                if !sets[j].is_empty() && meet(&sets[i], &sets[j]) {
+                    let s = std::mem::take(&mut sets[j]);
+                    sets[i].extend(&s);
+                    joined = true;
+                }
+            }
+        }
+        sets.retain(|s| !s.is_empty());
+        if !joined {
+            return;
+        }
+    }
 }
 
 /// Whether a persona in both `a` and `b` has another level or risk in
