@@ -273,6 +273,12 @@ pub const REFRESH_AFTER: std::time::Duration = std::time::Duration::from_secs(30
 /// the background replaces the base, however young.
 pub const REFRESH_ADDED: u64 = 20_000;
 
+/// How many records an incremental scan may read before the background
+/// replaces the base, however young: groups that meet are scanned together
+/// again, and around the demo's fraud network, under a steady stream of
+/// applications, they grow until a new base takes them in.
+pub const REFRESH_READ: u64 = 10_000;
+
 /// How many times at most a full scan scores what came during it before
 /// it takes over (each round scores what came during the last).
 const CATCH_UP_ROUNDS: usize = 4;
@@ -551,6 +557,8 @@ pub struct Engine {
     behind: std::sync::atomic::AtomicU64,
     past_mid: std::sync::atomic::AtomicU64,
     mid_scans: std::sync::atomic::AtomicU64,
+    /// How many records the last incremental scan read.
+    last_read: std::sync::atomic::AtomicU64,
 }
 
 struct Workspace {
@@ -575,6 +583,7 @@ impl Engine {
             behind: Default::default(),
             past_mid: Default::default(),
             mid_scans: Default::default(),
+            last_read: Default::default(),
             data_dir,
             scoring,
         }
@@ -611,9 +620,10 @@ impl Engine {
     }
 
     /// Whether the last incremental scan found more than [`REFRESH_ADDED`]
-    /// records since the base.
+    /// records since the base, or read more than [`REFRESH_READ`].
     pub fn far_behind(&self) -> bool {
-        self.behind.load(std::sync::atomic::Ordering::SeqCst) > REFRESH_ADDED
+        use std::sync::atomic::Ordering::SeqCst;
+        self.behind.load(SeqCst) > REFRESH_ADDED || self.last_read.load(SeqCst) > REFRESH_READ
     }
 
     /// Whether the background should replace the base: the store has
@@ -878,6 +888,8 @@ impl Engine {
         }
         let t_part = t0.elapsed();
         let read_len = closure.read().len();
+        self.last_read
+            .store(read_len as u64, std::sync::atomic::Ordering::SeqCst);
         unmask_pipeline::splice(Arc::make_mut(&mut since.findings), &part.findings, &closure);
         let t_spliced = t0.elapsed();
         since.pending.clear();
@@ -1143,6 +1155,7 @@ impl Engine {
             use std::sync::atomic::Ordering::SeqCst;
             self.behind.store(next.rows.len() as u64, SeqCst);
             self.past_mid.store(next.past.len() as u64, SeqCst);
+            self.last_read.store(0, SeqCst);
             latest = next.findings.clone();
             *since = Some(next);
             *installed = Some(base);
