@@ -331,10 +331,30 @@ pub async fn serve(config: Config) -> Result<(), String> {
         config.db.display().to_string()
     };
     spawn_background(state.clone(), config.retention);
+    // Interrupted or terminated (a service manager's stop, `kill`).
     let stop = async {
-        let _ = tokio::signal::ctrl_c().await;
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     };
-    match &config.tls {
+    let engine = state.engine.clone();
+    let served = match &config.tls {
         Some(t) => {
             let acceptor = tls::acceptor(t)?;
             eprintln!("unmask serve: listening on https://{addr} (store {shown_db})");
@@ -361,7 +381,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())
         }
-    }
+    };
+    engine.remove_scratch();
+    served
 }
 
 /// Runs `work` on a thread of its own at a lower CPU priority (nice 10,

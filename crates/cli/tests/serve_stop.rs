@@ -1,0 +1,92 @@
+//! `unmask serve` stopped by SIGTERM (a service manager's stop, `kill`)
+//! exits cleanly and removes the workspace its full scans write — 6 GB at
+//! a million personas, which a terminated service had left behind each
+//! time (it stopped only on Ctrl-C). A full scan still running at the stop
+//! has its workspace removed too (`Engine::remove_scratch`); that case is
+//! not timed here.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[test]
+fn terminated_the_server_exits_and_leaves_no_scan_workspace_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = dir.path().join("tmp");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let db = dir.path().join("u.db");
+    let made = Command::new(env!("CARGO_BIN_EXE_unmask"))
+        .args(["token", "create", "--role", "admin", "--db"])
+        .arg(&db)
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let token = String::from_utf8(made.stdout).unwrap().trim().to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_unmask"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--db")
+        .arg(&db)
+        .arg("--data-dir")
+        .arg(dir.path().join("no-data"))
+        .env("TMPDIR", &scratch)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let curl = |args: &[&str]| {
+        Command::new("curl")
+            .args(["-s", "--max-time", "30"])
+            .args(args)
+            .output()
+            .expect("curl runs")
+    };
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let t = Instant::now();
+    while String::from_utf8_lossy(&curl(&[&url("/healthz")]).stdout) != "ok" {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // One application, answered once the first (full) scan has run.
+    let answer = curl(&[
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+        "-H",
+        "Content-Type: application/json",
+        "--data",
+        r#"{"application_id": "app-1", "submitted_at": "2026-03-01T10:00:00Z",
+            "full_name": "Avery Lind", "emails": ["avery@example.org"]}"#,
+        &url("/v1/applications"),
+    ]);
+    let answer = String::from_utf8_lossy(&answer.stdout);
+    assert!(answer.contains(r#""application""#), "{answer}");
+    let entries = || std::fs::read_dir(&scratch).unwrap().count();
+    assert!(
+        entries() > 0,
+        "the full scan wrote its workspace under TMPDIR"
+    );
+    // SAFETY: kill only sends a signal to the child this test started.
+    assert_eq!(
+        unsafe { libc::kill(server.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = server.try_wait().unwrap() {
+            break s;
+        }
+        if t.elapsed() > Duration::from_secs(20) {
+            let _ = server.kill();
+            panic!("the server did not stop on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status}");
+    assert_eq!(entries(), 0, "nothing left under TMPDIR");
+}
