@@ -174,9 +174,10 @@ pub struct Closure {
     /// record they relate to.
     pub core: Records,
     /// Records its findings read that the change does not move (the
-    /// referrer of an application in the core, and what that referrer's
-    /// findings rest on): read complete, so that they come out in the part
-    /// as in the whole, and not spliced.
+    /// referrer of an application in the core, the holders of an address
+    /// where equipment is shipped, and what their findings rest on): read
+    /// complete, so that they come out in the part as in the whole, and
+    /// not spliced.
     pub unmoved: Records,
     /// Normalised addresses whose findings it gives.
     pub addresses: FxHashSet<String>,
@@ -595,7 +596,7 @@ impl Relations {
     /// The closure of a change given by what it reaches directly: records
     /// (`Item::Node`), the holders of an identifier, the holders of a name.
     ///
-    /// Two layers. The *core* is what the change reaches directly, and
+    /// Three layers. The *core* is what the change reaches directly, and
     /// from there what shares a record's fate: its unit, references,
     /// assets, logins, the applications it referred, its actor. Its
     /// addresses' findings are recomputed.

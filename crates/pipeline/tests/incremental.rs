@@ -23,6 +23,33 @@ fn scan(ws: &Path, out: &Path, fit: Option<&unmask_pipeline::LinkFit>, part: Par
     .unwrap()
 }
 
+/// A demo world of `size` under `dir`; its workspace.
+fn demo(dir: &Path, size: usize, seed: u64) -> std::path::PathBuf {
+    unmask_demo::generate(
+        &dir.join("demo"),
+        &unmask_demo::Options {
+            size,
+            seed,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .workspace
+}
+
+/// All of a workspace scanned with a fit of its own, the graph kept.
+fn scan_all(ws: &Path, out: &Path) -> ScanOutcome {
+    scan(
+        ws,
+        out,
+        None,
+        Part {
+            keep: true,
+            ..Default::default()
+        },
+    )
+}
+
 /// The first object that differs between two findings, for a message.
 fn first_difference(a: &Findings, b: &Findings) -> Option<String> {
     let lists = |f: &Findings| {
@@ -110,25 +137,8 @@ fn check_adding(ws: &Path, dir: &Path, all: &Records, x: &str) -> (usize, Findin
 #[test]
 fn an_application_scored_on_its_closure_gives_the_batch_findings_under_the_same_fit() {
     let dir = tempfile::tempdir().unwrap();
-    let world = unmask_demo::generate(
-        &dir.path().join("demo"),
-        &unmask_demo::Options {
-            size: 600,
-            seed: 5,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let ws = &world.workspace;
-    let everything = scan(
-        ws,
-        &dir.path().join("all"),
-        None,
-        Part {
-            keep: true,
-            ..Default::default()
-        },
-    );
+    let ws = &demo(dir.path(), 600, 5);
+    let everything = scan_all(ws, &dir.path().join("all"));
     let kept = everything.kept.as_ref().unwrap();
     let all = Records::of(&kept.graph);
     let mut apps: Vec<String> = all.applications.iter().cloned().collect();
@@ -195,15 +205,7 @@ fn an_application_scored_on_its_closure_gives_the_batch_findings_under_the_same_
 #[test]
 fn a_change_reaches_what_only_a_near_photo_a_near_resume_or_a_shipping_address_relates_it_to() {
     let dir = tempfile::tempdir().unwrap();
-    let world = unmask_demo::generate(
-        &dir.path().join("demo"),
-        &unmask_demo::Options {
-            size: 150,
-            seed: 3,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let world = demo(dir.path(), 150, 3);
     let ws = dir.path().join("ws");
     std::fs::create_dir_all(&ws).unwrap();
     for f in [
@@ -212,7 +214,7 @@ fn a_change_reaches_what_only_a_near_photo_a_near_resume_or_a_shipping_address_r
         "payroll.jsonl",
         "okta.jsonl",
     ] {
-        std::fs::copy(world.workspace.join(f), ws.join(f)).unwrap();
+        std::fs::copy(world.join(f), ws.join(f)).unwrap();
     }
     let apps = std::fs::read_to_string(ws.join("applications.jsonl")).unwrap();
     let template: serde_json::Value = serde_json::from_str(apps.lines().next().unwrap()).unwrap();
@@ -277,15 +279,7 @@ fn a_change_reaches_what_only_a_near_photo_a_near_resume_or_a_shipping_address_r
         text.push('\n');
     }
     std::fs::write(ws.join("applications.jsonl"), text).unwrap();
-    let everything = scan(
-        &ws,
-        &dir.path().join("all"),
-        None,
-        Part {
-            keep: true,
-            ..Default::default()
-        },
-    );
+    let everything = scan_all(&ws, &dir.path().join("all"));
     let all = Records::of(&everything.kept.as_ref().unwrap().graph);
     for (x, other) in [
         ("app-x2", "app-x1"),
@@ -329,16 +323,7 @@ fn a_change_reaches_what_only_a_near_photo_a_near_resume_or_a_shipping_address_r
 #[test]
 fn an_application_reads_its_referrers_level_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let world = unmask_demo::generate(
-        &dir.path().join("demo"),
-        &unmask_demo::Options {
-            size: 300,
-            seed: 9,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let ws = &world.workspace;
+    let ws = &demo(dir.path(), 300, 9);
     let first = scan(ws, &dir.path().join("first"), None, Part::default());
     let referrer = first
         .findings
@@ -366,15 +351,7 @@ fn an_application_reads_its_referrers_level_whole() {
     x["address"]["line1"] = "9 Referral Row".into();
     x["referred_by"] = referrer.clone().into();
     std::fs::write(&path, format!("{apps}{x}\n")).unwrap();
-    let everything = scan(
-        ws,
-        &dir.path().join("all"),
-        None,
-        Part {
-            keep: true,
-            ..Default::default()
-        },
-    );
+    let everything = scan_all(ws, &dir.path().join("all"));
     let all = Records::of(&everything.kept.as_ref().unwrap().graph);
     let (_, batch) = check_adding(ws, dir.path(), &all, "app-referred");
     let p = batch

@@ -380,16 +380,12 @@ impl Since {
             let Some(rows) = store.records_since(kind.name(), self.cursor_ms, left.max(0))? else {
                 return Ok(false);
             };
-            for (id, body) in rows {
+            for crate::store::Received { id, body, subject } in rows {
                 let digest = fnv64(body.as_bytes());
                 let key = (kind, id);
                 if self.rows.get(&key).is_some_and(|r| r.digest == digest) {
                     continue;
                 }
-                let subject = match kind {
-                    Kind::Applications | Kind::Workers | Kind::Assets => None,
-                    _ => kind.identify(&body).ok().and_then(|r| r.subject),
-                };
                 if let Some(s) = &subject {
                     self.about
                         .entry((kind, s.clone()))
@@ -750,26 +746,10 @@ impl Engine {
             Since::as_records(key, &since.rows[key], &mut fresh);
         }
         let dir = tempfile::tempdir().map_err(|e| format!("no room for a scan: {e}"))?;
-        let fit = &base.kept.actors.fit;
-        let intel = &base.intel;
-        let scan = |name: &str, files: &[(Kind, Vec<(String, Arc<str>)>)], keep: bool| {
-            let ws = dir.path().join(name);
-            write_workspace(&ws, files)?;
-            unmask_pipeline::scan_with(
-                &ws,
-                &dir.path().join(format!("{name}-out")),
-                unmask_ingest::DEFAULT_MAX_RECORD_BYTES,
-                true,
-                intel,
-                &self.data_dir,
-                &self.scoring,
-                Some(fit),
-                unmask_pipeline::Part { only: None, keep },
-            )
-            .map_err(|e| format!("scan failed: {e}"))
-        };
-        let kept = |o: unmask_pipeline::ScanOutcome| {
-            o.kept
+        // Added records scanned alone, their graph kept.
+        let scan_alone = |name: &str, files: &[(Kind, Vec<(String, Arc<str>)>)]| {
+            self.scan_under(&base, &dir.path().join(name), files, true)?
+                .kept
                 .ok_or_else(|| "a scan of added records kept no graph".to_string())
         };
         // The records past the middle, alone: which of them the fresh ones
@@ -778,11 +758,7 @@ impl Engine {
         for key in &since.past {
             Since::as_records(key, &since.rows[key], &mut past_records);
         }
-        let tail = kept(scan(
-            "past",
-            &since.files_of(&self.store, &past_records)?,
-            true,
-        )?)?;
+        let tail = scan_alone("past", &since.files_of(&self.store, &past_records)?)?;
         let t_past = t0.elapsed();
         let d = &tail.graph;
         // The fresh records apart, each with what it reaches among the
@@ -815,7 +791,7 @@ impl Engine {
         } else {
             vec![reach(&fresh)]
         };
-        join_meeting(&mut groups, |a, b| a.meets(b));
+        join_meeting(&mut groups);
         let t_among = t0.elapsed();
         // Take in every earlier group each meets, until none meets another;
         // their records alone show where they attach to the base.
@@ -830,11 +806,10 @@ impl Engine {
             for g in &groups {
                 all.extend(g);
             }
-            let alone = kept(scan(
+            let alone = scan_alone(
                 &format!("group{scans}"),
                 &since.files_of(&self.store, &all)?,
-                true,
-            )?)?;
+            )?;
             scans += 1;
             let closures: Vec<unmask_pipeline::Closure> = groups
                 .iter()
@@ -880,7 +855,12 @@ impl Engine {
             for c in &closures {
                 closure.join(c);
             }
-            let part = self.scan_part(&scan, &closure, scans)?;
+            let part = self.scan_under(
+                &base,
+                &dir.path().join(format!("part{scans}")),
+                &self.files_of_closure(&closure)?,
+                false,
+            )?;
             // A level a group moves that a touching one reads whole, or one
             // it reads whole that a touching one moved (and the part,
             // without its records, gives otherwise): scanned together
@@ -932,59 +912,73 @@ impl Engine {
         Ok(true)
     }
 
-    /// The records of a closure fetched from the store (by id, and
-    /// payroll, sign-ins and osquery rows by subject) and scanned.
-    fn scan_part(
+    /// These records scanned alone under the base's fit, in a workspace
+    /// at `ws` (its findings beside it); `keep`, their graph kept.
+    fn scan_under<B: AsRef<str>>(
         &self,
-        scan: &dyn Fn(
-            &str,
-            &[(Kind, Vec<(String, Arc<str>)>)],
-            bool,
-        ) -> Result<unmask_pipeline::ScanOutcome, String>,
-        closure: &unmask_pipeline::Closure,
-        n: usize,
+        base: &Base,
+        ws: &std::path::Path,
+        files: &[(Kind, Vec<(String, B)>)],
+        keep: bool,
     ) -> Result<unmask_pipeline::ScanOutcome, String> {
+        write_workspace(ws, files)?;
+        unmask_pipeline::scan_with(
+            ws,
+            &ws.with_extension("out"),
+            unmask_ingest::DEFAULT_MAX_RECORD_BYTES,
+            true,
+            &base.intel,
+            &self.data_dir,
+            &self.scoring,
+            Some(&base.kept.actors.fit),
+            unmask_pipeline::Part { only: None, keep },
+        )
+        .map_err(|e| format!("scan failed: {e}"))
+    }
+
+    /// The records of a closure as workspace files, fetched from the store
+    /// by id, and payroll, sign-ins and osquery rows by subject.
+    fn files_of_closure(
+        &self,
+        closure: &unmask_pipeline::Closure,
+    ) -> Result<Vec<(Kind, Vec<(String, String)>)>, String> {
         let read = closure.read();
         let sorted = |s: &std::collections::HashSet<String, _>| {
             let mut v: Vec<String> = s.iter().cloned().collect();
             v.sort();
             v
         };
-        let arc = |rows: Vec<(String, String)>| -> Vec<(String, Arc<str>)> {
-            rows.into_iter().map(|(id, b)| (id, Arc::from(b))).collect()
-        };
         let store = &self.store;
-        let files = vec![
+        Ok(vec![
             (
                 Kind::Applications,
-                arc(store.records_by_id("applications", sorted(&read.applications))?),
+                store.records_by_id("applications", sorted(&read.applications))?,
             ),
             (
                 Kind::Workers,
-                arc(store.records_by_id("workers", sorted(&read.workers))?),
+                store.records_by_id("workers", sorted(&read.workers))?,
             ),
             (
                 Kind::Assets,
-                arc(store.records_by_id("assets", sorted(&read.assets))?),
+                store.records_by_id("assets", sorted(&read.assets))?,
             ),
             (
                 Kind::Payroll,
-                arc(store.records_about("payroll", sorted(&read.workers))?),
+                store.records_about("payroll", sorted(&read.workers))?,
             ),
             (
                 Kind::Okta,
-                arc(store.records_about("okta", sorted(&read.logins))?),
+                store.records_about("okta", sorted(&read.logins))?,
             ),
             (
                 Kind::Ocsf,
-                arc(store.records_about("auth", sorted(&read.logins))?),
+                store.records_about("auth", sorted(&read.logins))?,
             ),
             (
                 Kind::Osquery,
-                arc(store.records_about("osquery", sorted(&read.hosts))?),
+                store.records_about("osquery", sorted(&read.hosts))?,
             ),
-        ];
-        scan(&format!("part{n}"), &files, false)
+        ])
     }
 
     /// Whether the records since the middle scan are more than
@@ -1027,24 +1021,8 @@ impl Engine {
     ) -> Result<Mid, String> {
         let t0 = std::time::Instant::now();
         let dir = tempfile::tempdir().map_err(|e| format!("no room for a scan: {e}"))?;
-        let ws = dir.path().join("mid");
-        write_workspace(&ws, files)?;
-        let o = unmask_pipeline::scan_with(
-            &ws,
-            &dir.path().join("mid-out"),
-            unmask_ingest::DEFAULT_MAX_RECORD_BYTES,
-            true,
-            &base.intel,
-            &self.data_dir,
-            &self.scoring,
-            Some(&base.kept.actors.fit),
-            unmask_pipeline::Part {
-                only: None,
-                keep: true,
-            },
-        )
-        .map_err(|e| format!("scan failed: {e}"))?;
-        let kept = o
+        let kept = self
+            .scan_under(base, &dir.path().join("mid"), files, true)?
             .kept
             .ok_or_else(|| "the middle scan kept no graph".to_string())?;
         let relations = unmask_pipeline::Relations::new(&kept.graph, &kept.actors);
@@ -1288,16 +1266,13 @@ fn write_workspace<B: AsRef<str>>(
 /// full scan has thousands, scored as one group).
 const APART_MAX: usize = 64;
 
-/// Joins the sets that `meet`, until no two do.
-fn join_meeting(
-    sets: &mut Vec<unmask_pipeline::Records>,
-    meet: impl Fn(&unmask_pipeline::Records, &unmask_pipeline::Records) -> bool,
-) {
+/// Joins the sets of records that meet, until no two do.
+fn join_meeting(sets: &mut Vec<unmask_pipeline::Records>) {
     loop {
         let mut joined = false;
         for i in 0..sets.len() {
             for j in i + 1..sets.len() {
-                if !sets[j].is_empty() && meet(&sets[i], &sets[j]) {
+                if !sets[j].is_empty() && sets[i].meets(&sets[j]) {
                     let s = std::mem::take(&mut sets[j]);
                     sets[i].extend(&s);
                     joined = true;

@@ -291,6 +291,15 @@ impl Drop for Writing<'_> {
     }
 }
 
+/// A record received since a time, as stored: its id, its JSON, and whom
+/// it is about (as [`Incoming`]; read, not worked out again).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    pub id: String,
+    pub body: String,
+    pub subject: Option<String>,
+}
+
 /// A record to store: its id, whom it is about (see migration 2), its JSON.
 pub struct Incoming {
     pub id: String,
@@ -572,25 +581,36 @@ impl Store {
         w.1.iter().copied().min().unwrap_or(now_ms().max(w.0))
     }
 
-    /// Records of one kind received at or after `since_ms` (id, JSON), at
-    /// most `limit` of them: `None` when there are more.
+    /// Records of one kind received at or after `since_ms`, at most
+    /// `limit` of them: `None` when there are more.
     pub fn records_since(
         &self,
         kind: &str,
         since_ms: i64,
         limit: i64,
-    ) -> Result<Option<Vec<(String, String)>>> {
+    ) -> Result<Option<Vec<Received>>> {
         let args = [t(kind), i(since_ms), i(limit + 1)];
         let rows = self.with_tx(move |tx| {
             tx.query(
-                "SELECT id, body FROM records WHERE kind = $1 AND received_at >= $2 LIMIT $3",
+                "SELECT id, body, subject FROM records WHERE kind = $1 AND received_at >= $2 LIMIT $3",
                 &args,
             )
         })?;
         if rows.len() as i64 > limit {
             return Ok(None);
         }
-        Ok(Some(rows.into_iter().map(pair).collect()))
+        Ok(Some(
+            rows.into_iter()
+                .map(|mut r| {
+                    let subject = match r.pop() {
+                        Some(Val::Text(s)) => s,
+                        _ => None,
+                    };
+                    let (id, body) = pair(r);
+                    Received { id, body, subject }
+                })
+                .collect(),
+        ))
     }
 
     /// Records of one kind by id (id, JSON); ids not stored are left out.
@@ -1011,6 +1031,22 @@ mod tests {
     }
 
     #[test]
+    fn the_settled_time_waits_for_a_write_in_flight() {
+        for (_dir, s) in stores() {
+            let at = s.begin_write();
+            // (The clock moves on, so that "now" is not the answer.)
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            // A later write, done: the one in flight still holds it back.
+            let later = s.begin_write();
+            s.end_write(later);
+            assert!(later >= at);
+            assert_eq!(s.settled_ms(), at, "not past a write not yet committed");
+            s.end_write(at);
+            assert!(s.settled_ms() >= later, "past every write once committed");
+        }
+    }
+
+    #[test]
     fn records_are_found_by_id_by_subject_and_by_when_they_came_on_every_database() {
         for (_dir, s) in stores() {
             let before = now_ms();
@@ -1043,12 +1079,17 @@ mod tests {
                 .records_by_id("okta", vec!["e2".into(), "nope".into()])
                 .unwrap();
             assert_eq!(by_id, vec![("e2".to_string(), "{\"n\":2}".to_string())]);
+            let mut since = s.records_since("okta", before, 10).unwrap().unwrap();
+            since.sort_by(|a, b| a.id.cmp(&b.id));
             assert_eq!(
-                s.records_since("okta", before, 10)
-                    .unwrap()
-                    .map(|v| v.len()),
-                Some(3)
+                since[1],
+                Received {
+                    id: "e2".into(),
+                    body: "{\"n\":2}".into(),
+                    subject: Some("bo@x.example".into())
+                }
             );
+            assert_eq!(since.len(), 3);
             assert_eq!(
                 s.records_since("okta", before, 2).unwrap(),
                 None,
