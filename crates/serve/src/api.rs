@@ -112,12 +112,13 @@ pub async fn ingest(
         "ingest",
         &format!("{} {kind_name} record(s), {new} new", accepted.len()),
     )?;
-    let mut answer = json!({
-        "accepted": accepted.len(),
-        "rejected": total - accepted.len(),
-        "new": new,
-        "results": results,
-    });
+    let mut answer = Answer {
+        accepted: accepted.len(),
+        rejected: total - accepted.len(),
+        new,
+        results,
+        application: None,
+    };
     if single && kind == Kind::Applications && accepted.len() == 1 {
         let findings = state.scanned_after(written).await?;
         let id = &accepted[0];
@@ -128,9 +129,9 @@ pub async fn ingest(
             .take_while(|p| p.id == *id)
             .find(|p| p.kind == "application")
         {
-            answer["application"] = json!({
+            answer.application = Some(json!({
                 "id": p.id, "risk": p.risk, "level": p.level, "actor": p.actor, "signals": p.signals,
-            });
+            }));
         }
     }
     let status = if accepted.is_empty() {
@@ -141,9 +142,34 @@ pub async fn ingest(
     Ok((status, Json(answer)).into_response())
 }
 
+/// An ingest request's answer. Typed rather than a `Value`: a batch of
+/// 5,000 made 5,000 maps of three keys each, twice (built, then copied
+/// into the answer), a tenth of the batch's time outside the store.
+#[derive(serde::Serialize)]
+struct Answer {
+    accepted: usize,
+    rejected: usize,
+    new: usize,
+    results: Vec<RecordResult>,
+    /// A single application's score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    application: Option<Value>,
+}
+
+/// What became of one record of a request.
+#[derive(serde::Serialize)]
+struct RecordResult {
+    index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
 /// What one ingest request did.
 struct Ingested {
-    results: Vec<Value>,
+    results: Vec<RecordResult>,
     accepted: Vec<String>,
     total: usize,
     new: usize,
@@ -159,6 +185,7 @@ fn ingest_batch(
     body: &[u8],
     max_batch: usize,
 ) -> ApiResult<Ingested> {
+    let t0 = std::time::Instant::now();
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "the body is not UTF-8".into()))?;
     let not_json = |e: serde_json::Error| {
@@ -218,14 +245,33 @@ fn ingest_batch(
     for (i, c) in checked.into_iter().enumerate() {
         match c {
             Ok(r) => {
-                results.push(json!({"index": i, "id": r.id, "status": "accepted"}));
+                results.push(RecordResult {
+                    index: i,
+                    id: Some(r.id.clone()),
+                    status: "accepted",
+                    error: None,
+                });
                 accepted.push(r);
             }
-            Err(e) => results.push(json!({"index": i, "status": "rejected", "error": e})),
+            Err(e) => results.push(RecordResult {
+                index: i,
+                id: None,
+                status: "rejected",
+                error: Some(e),
+            }),
         }
     }
     let ids: Vec<String> = accepted.iter().map(|r| r.id.clone()).collect();
+    let checked_in = t0.elapsed();
     let new = store.put_records(kind.name(), accepted)?;
+    if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
+        eprintln!(
+            "ingest: {} {} record(s), checked in {checked_in:?}, stored in {:?}",
+            ids.len(),
+            kind.name(),
+            t0.elapsed() - checked_in
+        );
+    }
     Ok(Ingested {
         results,
         accepted: ids,
