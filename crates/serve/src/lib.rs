@@ -141,6 +141,14 @@ impl State {
     /// Findings that include every write up to `at`: the current ones, or
     /// a new scan (one at a time; a scan covers every write before it).
     pub async fn scanned_after(&self, at: u64) -> Result<Arc<Findings>, String> {
+        self.scan_after(at, false).await
+    }
+
+    /// As [`State::scanned_after`]; `background` scans at low priority
+    /// ([`at_low_priority`]): the background's scans after a burst of
+    /// writes may be full ones, and should not take the cores from the
+    /// ingest still going on.
+    async fn scan_after(&self, at: u64, background: bool) -> Result<Arc<Findings>, String> {
         let mut s = self.scanned.lock().await;
         if s.0 >= at
             && let Some(f) = &s.1
@@ -153,9 +161,15 @@ impl State {
         // place rather than copying them (readers that hold them still keep
         // theirs).
         s.1 = None;
-        let f = tokio::task::spawn_blocking(move || engine.rescan())
-            .await
-            .map_err(|e| format!("scan task: {e}"))??;
+        let f = if background {
+            at_low_priority(move || engine.rescan())
+                .await
+                .ok_or_else(|| "the scan stopped".to_string())??
+        } else {
+            tokio::task::spawn_blocking(move || engine.rescan())
+                .await
+                .map_err(|e| format!("scan task: {e}"))??
+        };
         *s = (covers, Some(f.clone()));
         Ok(f)
     }
@@ -331,8 +345,11 @@ pub async fn serve(config: Config) -> Result<(), String> {
         config.db.display().to_string()
     };
     spawn_background(state.clone(), config.retention);
-    // Interrupted or terminated (a service manager's stop, `kill`).
-    let stop = async {
+    // Interrupted or terminated (a service manager's stop, `kill`): the
+    // server stops taking connections, and those in flight have
+    // [`STOP_GRACE`] to finish.
+    let (stopping, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -352,22 +369,38 @@ pub async fn serve(config: Config) -> Result<(), String> {
         {
             let _ = tokio::signal::ctrl_c().await;
         }
+        let _ = stopping.send(true);
+    });
+    let signalled = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let stop = signalled(stopped.clone());
+    // A request may wait on a scan (two minutes, at a million personas)
+    // or a client may never finish sending: neither holds the stop.
+    let grace = {
+        let stopped = stopped.clone();
+        async move {
+            signalled(stopped).await;
+            tokio::time::sleep(STOP_GRACE).await;
+        }
     };
     let engine = state.engine.clone();
     let served = match &config.tls {
         Some(t) => {
             let acceptor = tls::acceptor(t)?;
             eprintln!("unmask serve: listening on https://{addr} (store {shown_db})");
-            axum::serve(
+            let served = axum::serve(
                 tls::TlsListener {
                     tcp: listener,
                     acceptor,
                 },
                 router(state),
             )
-            .with_graceful_shutdown(stop)
-            .await
-            .map_err(|e| e.to_string())
+            .with_graceful_shutdown(stop);
+            tokio::select! {
+                r = served => r.map_err(|e| e.to_string()),
+                _ = grace => Ok(()),
+            }
         }
         None => {
             eprintln!("unmask serve: listening on http://{addr} (store {shown_db})");
@@ -376,10 +409,11 @@ pub async fn serve(config: Config) -> Result<(), String> {
                     "note: listening beyond this machine without TLS: give --tls-cert and --tls-key, or put it behind a TLS proxy"
                 );
             }
-            axum::serve(listener, router(state))
-                .with_graceful_shutdown(stop)
-                .await
-                .map_err(|e| e.to_string())
+            let served = axum::serve(listener, router(state)).with_graceful_shutdown(stop);
+            tokio::select! {
+                r = served => r.map_err(|e| e.to_string()),
+                _ = grace => Ok(()),
+            }
         }
     };
     engine.remove_scratch();
@@ -445,8 +479,10 @@ pub fn spawn_background(state: Arc<State>, retention: Option<Duration>) {
             let pause = now_ms().saturating_sub(s.last_write_ms.load(Ordering::SeqCst)) >= 1500;
             // A new base now and then (the incremental path re-reads every
             // record since the last, and keeps its fit); under a steady
-            // stream of writes, once far behind.
-            if s.engine.wants_refresh() && (pause || s.engine.far_behind()) {
+            // stream of writes, once far behind, if anyone is asking for
+            // scores meanwhile.
+            let asked = s.engine.far_behind() && s.engine.asked_since_base();
+            if s.engine.wants_refresh() && (pause || asked) {
                 let engine = s.engine.clone();
                 match at_low_priority(move || engine.full_scan()).await {
                     Some(Err(e)) => eprintln!("unmask serve: scan failed: {e}"),
@@ -457,7 +493,8 @@ pub fn spawn_background(state: Arc<State>, retention: Option<Duration>) {
             if !pause {
                 continue;
             }
-            if let Err(e) = s.current().await {
+            let latest = s.written.load(Ordering::SeqCst);
+            if let Err(e) = s.scan_after(latest, true).await {
                 eprintln!("unmask serve: scan failed: {e}");
             }
         }
@@ -488,13 +525,20 @@ pub fn spawn_background(state: Arc<State>, retention: Option<Duration>) {
     }
 }
 
-/// [`serve`] on a runtime of its own, for the command line.
+/// How long requests in flight at a stop have to finish.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// [`serve`] on a runtime of its own, for the command line. A scan still
+/// running when it returns is not waited for (the runtime would wait for
+/// it: minutes, at a million personas); its workspace is already gone.
 pub fn run(config: Config) -> Result<(), String> {
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?
-        .block_on(serve(config))
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let served = runtime.block_on(serve(config));
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    served
 }
 
 /// The PostgreSQL database the tests use, when there is one
