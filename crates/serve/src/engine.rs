@@ -553,9 +553,8 @@ pub struct Engine {
     /// How many full and incremental scans have run.
     full_scans: std::sync::atomic::AtomicU64,
     incremental_scans: std::sync::atomic::AtomicU64,
-    /// How many records the last incremental scan found since the base,
-    /// and since the middle scan.
-    behind: std::sync::atomic::AtomicU64,
+    /// How many records the last incremental scan found since the middle
+    /// scan.
     past_mid: std::sync::atomic::AtomicU64,
     mid_scans: std::sync::atomic::AtomicU64,
     /// How many records the last incremental scan read.
@@ -563,6 +562,9 @@ pub struct Engine {
     /// `incremental_scans` when the base was installed: whether anyone
     /// has asked for scores since.
     incremental_at_base: std::sync::atomic::AtomicU64,
+    /// [`Store::stored`] when the base's scan began: how many records
+    /// came since, whether or not any scan has read them.
+    stored_at_base: std::sync::atomic::AtomicU64,
 }
 
 struct Workspace {
@@ -585,11 +587,11 @@ impl Engine {
             since: std::sync::Mutex::new(None),
             full_scans: Default::default(),
             incremental_scans: Default::default(),
-            behind: Default::default(),
             past_mid: Default::default(),
             mid_scans: Default::default(),
             last_read: Default::default(),
             incremental_at_base: Default::default(),
+            stored_at_base: Default::default(),
             data_dir,
             scoring,
         }
@@ -639,11 +641,19 @@ impl Engine {
         base.map(|b| b.kept.actors.fit.clone())
     }
 
-    /// Whether the last incremental scan found more than [`REFRESH_ADDED`]
-    /// records since the base, or read more than [`REFRESH_READ`].
+    /// Whether the store has been given more than [`REFRESH_ADDED`]
+    /// records since the base's scan began, or the last incremental scan
+    /// read more than [`REFRESH_READ`]. (Counted from the store, not from
+    /// the last incremental scan: after a bulk load no one scored, the
+    /// first pause replaces the base rather than leaving the first
+    /// request to score the whole load over the old one.)
     pub fn far_behind(&self) -> bool {
         use std::sync::atomic::Ordering::SeqCst;
-        self.behind.load(SeqCst) > REFRESH_ADDED || self.last_read.load(SeqCst) > REFRESH_READ
+        let added = self
+            .store
+            .stored()
+            .saturating_sub(self.stored_at_base.load(SeqCst));
+        added > REFRESH_ADDED || self.last_read.load(SeqCst) > REFRESH_READ
     }
 
     /// Whether an incremental scan has run since the base was installed:
@@ -656,9 +666,8 @@ impl Engine {
     }
 
     /// Whether the background should replace the base: the store has
-    /// changed since, and the base is older than [`REFRESH_AFTER`] or the
-    /// last incremental scan found more than [`REFRESH_ADDED`] records
-    /// since it.
+    /// changed since, and the base is older than [`REFRESH_AFTER`] or far
+    /// behind ([`Engine::far_behind`]).
     pub fn wants_refresh(&self) -> bool {
         let base = self.base.lock().unwrap_or_else(|p| p.into_inner()).clone();
         base.is_some_and(|b| {
@@ -733,7 +742,6 @@ impl Engine {
             return Ok(None);
         }
         use std::sync::atomic::Ordering::SeqCst;
-        self.behind.store(since.rows.len() as u64, SeqCst);
         self.past_mid.store(since.past.len() as u64, SeqCst);
         self.incremental_scans.fetch_add(1, SeqCst);
         Ok(Some(since.findings.clone()))
@@ -1061,6 +1069,7 @@ impl Engine {
         let t0 = std::time::Instant::now();
         // Before anything is read: a record received from now on may be
         // missing from this scan, and the incremental path will add it.
+        let stored = self.store.stored();
         let since_ms = self.store.settled_ms();
         let deletions = self.store.deletions();
         let changes = self.changes();
@@ -1165,11 +1174,11 @@ impl Engine {
             let mut since = self.since.lock().unwrap_or_else(|p| p.into_inner());
             let mut installed = self.base.lock().unwrap_or_else(|p| p.into_inner());
             use std::sync::atomic::Ordering::SeqCst;
-            self.behind.store(next.rows.len() as u64, SeqCst);
             self.past_mid.store(next.past.len() as u64, SeqCst);
             self.last_read.store(0, SeqCst);
             self.incremental_at_base
                 .store(self.incremental_scans.load(SeqCst), SeqCst);
+            self.stored_at_base.store(stored, SeqCst);
             latest = next.findings.clone();
             *since = Some(next);
             *installed = Some(base);

@@ -283,6 +283,8 @@ pub struct Store {
     /// The receipt times of writes not yet committed, and the last time
     /// given: what [`Store::settled_ms`] reads.
     writing: Mutex<(i64, Vec<i64>)>,
+    /// How many records this store has been given (new or replacing).
+    stored: std::sync::atomic::AtomicU64,
 }
 
 struct Writing<'a>(&'a Store, i64);
@@ -458,6 +460,7 @@ impl Store {
             changes: Mutex::default(),
             deletions: Default::default(),
             writing: Default::default(),
+            stored: Default::default(),
         })
     }
 
@@ -495,6 +498,7 @@ impl Store {
             changes: Mutex::default(),
             deletions: Default::default(),
             writing: Default::default(),
+            stored: Default::default(),
         };
         store.with_tx(move |tx| {
             tx.execute(
@@ -577,6 +581,7 @@ impl Store {
     pub fn put_records(&self, kind: &str, records: Vec<Incoming>) -> Result<usize> {
         let kind = kind.to_string();
         let changed = kind.clone();
+        let given = records.len() as u64;
         let at = self.begin_write();
         // Out of flight however the write ends.
         let _writing = Writing(self, at);
@@ -607,8 +612,19 @@ impl Store {
             }
             Ok(new)
         });
+        if n.is_ok() {
+            self.stored
+                .fetch_add(given, std::sync::atomic::Ordering::SeqCst);
+        }
         self.changed(&changed);
         n
+    }
+
+    /// How many records this store has been given, new or replacing one
+    /// (counted since it was opened): how far behind a scan is, without a
+    /// read.
+    pub fn stored(&self) -> u64 {
+        self.stored.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A receipt time for a write about to start, never earlier than one
