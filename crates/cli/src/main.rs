@@ -118,6 +118,9 @@ enum Command {
         /// Most records in one batch.
         #[arg(long, default_value_t = 50_000)]
         max_batch: usize,
+        /// Seconds a request's body may take to arrive (408 after).
+        #[arg(long, default_value_t = 30)]
+        body_timeout: u64,
         /// Requests per second per token (sustained; bursts of twice that).
         #[arg(long, default_value_t = 500.0)]
         rate: f64,
@@ -238,6 +241,7 @@ fn main() -> ExitCode {
             retention_days,
             max_body_mib,
             max_batch,
+            body_timeout,
             rate,
             tls_cert,
             tls_key,
@@ -252,6 +256,7 @@ fn main() -> ExitCode {
                     max_batch,
                     per_second: rate,
                     burst: 2.0 * rate,
+                    body_read: std::time::Duration::from_secs(body_timeout),
                 },
                 retention: retention_days.map(|d| std::time::Duration::from_secs(d * 86_400)),
                 tls: tls_cert

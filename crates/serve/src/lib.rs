@@ -43,6 +43,10 @@ pub struct Limits {
     /// Requests per second per token, sustained, and the burst allowed.
     pub per_second: f64,
     pub burst: f64,
+    /// How long a request's body may take to arrive: a client that sends
+    /// part of one and then nothing would otherwise hold its connection
+    /// (and the server's stop) for as long as it likes.
+    pub body_read: Duration,
 }
 
 impl Default for Limits {
@@ -52,6 +56,7 @@ impl Default for Limits {
             max_batch: 50_000,
             per_second: 500.0,
             burst: 1000.0,
+            body_read: Duration::from_secs(30),
         }
     }
 }
@@ -313,7 +318,63 @@ pub fn router(state: Arc<State>) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(
             state.limits.body_bytes,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            body_in_time,
+        ))
         .with_state(state)
+}
+
+/// Reads a request's body before its handler, within
+/// [`Limits::body_read`] and [`Limits::body_bytes`]: 408 if it does not
+/// arrive in time, 413 if it is too large.
+async fn body_in_time(
+    axum::extract::State(state): axum::extract::State<Arc<State>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let refuse = |status: axum::http::StatusCode, error: String| {
+        (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
+    };
+    let (parts, body) = request.into_parts();
+    let limits = &state.limits;
+    let read = tokio::time::timeout(
+        limits.body_read,
+        axum::body::to_bytes(body, limits.body_bytes),
+    )
+    .await;
+    match read {
+        Ok(Ok(bytes)) => {
+            next.run(axum::extract::Request::from_parts(parts, bytes.into()))
+                .await
+        }
+        Ok(Err(e)) => {
+            let too_large = std::iter::successors(
+                Some(&e as &(dyn std::error::Error + 'static)),
+                |e| e.source(),
+            )
+            .any(|e| e.is::<http_body_util::LengthLimitError>());
+            if too_large {
+                refuse(
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the body is over {} bytes", limits.body_bytes),
+                )
+            } else {
+                refuse(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    format!("the body could not be read: {e}"),
+                )
+            }
+        }
+        Err(_) => refuse(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the body did not arrive within {} s",
+                limits.body_read.as_secs_f64()
+            ),
+        ),
+    }
 }
 
 /// Builds the state for a store and starts the background work (rescans

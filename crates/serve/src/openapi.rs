@@ -50,6 +50,7 @@ pub fn document() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"oneOf": [{"type": "object"}, {"type": "array"}]}}}},
                 "responses": with(json!({
                     "200": {"description": "per-record results", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IngestResult"}}}},
+                    "408": {"description": "the body did not arrive in time (`--body-timeout`)", "content": {"application/json": {"schema": error}}},
                     "413": {"description": "body or batch too large", "content": {"application/json": {"schema": error}}},
                     "422": {"description": "no record accepted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IngestResult"}}}}
                 }))

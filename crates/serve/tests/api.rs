@@ -693,6 +693,7 @@ fn bodies_batches_and_rates_are_limited() {
                 max_batch: 3,
                 per_second: 1.0,
                 burst: 6.0,
+                body_read: std::time::Duration::from_secs(1),
             },
         );
         let t = s.token(Role::Ingest);
@@ -700,6 +701,23 @@ fn bodies_batches_and_rates_are_limited() {
         assert_eq!(s.send("POST", &t, "/v1/applications", &big).0, 413);
         let four = json!([{}, {}, {}, {}]);
         assert_eq!(s.send("POST", &t, "/v1/okta", &four).0, 413);
+        // A body that stops coming: answered 408 once its time is up, not
+        // waited for.
+        let mut client = std::net::TcpStream::connect(s.addr).unwrap();
+        client
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        use std::io::{Read, Write};
+        write!(
+            client,
+            "POST /v1/okta HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {t}\r\n\
+             Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{{",
+            s.addr
+        )
+        .unwrap();
+        let mut answer = [0u8; 12];
+        client.read_exact(&mut answer).unwrap();
+        assert_eq!(&answer, b"HTTP/1.1 408", "{}", String::from_utf8_lossy(&answer));
         let mut codes = vec![];
         for _ in 0..8 {
             codes.push(s.get(&t, "/openapi.json").0);
