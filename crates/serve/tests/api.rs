@@ -717,7 +717,12 @@ fn bodies_batches_and_rates_are_limited() {
         .unwrap();
         let mut answer = [0u8; 12];
         client.read_exact(&mut answer).unwrap();
-        assert_eq!(&answer, b"HTTP/1.1 408", "{}", String::from_utf8_lossy(&answer));
+        assert_eq!(
+            &answer,
+            b"HTTP/1.1 408",
+            "{}",
+            String::from_utf8_lossy(&answer)
+        );
         let mut codes = vec![];
         for _ in 0..8 {
             codes.push(s.get(&t, "/openapi.json").0);
