@@ -264,7 +264,7 @@ fn ingest_batch(
     let ids: Vec<String> = accepted.iter().map(|r| r.id.clone()).collect();
     let checked_in = t0.elapsed();
     let new = store.put_records(kind.name(), accepted)?;
-    if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
+    if crate::debugging() {
         eprintln!(
             "ingest: {} {} record(s), checked in {checked_in:?}, stored in {:?}",
             ids.len(),

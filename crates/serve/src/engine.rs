@@ -27,7 +27,7 @@
 //! more than [`MAX_ADDED`] records since the base take a full scan, and
 //! the background refreshes the base after [`REFRESH_AFTER`] or
 //! [`REFRESH_ADDED`] records.
-//! `UNMASK_DEBUG_SERVE` prints each scan's timings.
+//! `UNMASK_DEBUG_SERVE` prints each scan's timings ([`crate::debugging`]).
 
 use crate::store::Store;
 use serde_json::Value;
@@ -918,7 +918,7 @@ impl Engine {
         for (records, closure) in groups.into_iter().zip(closures) {
             since.groups.push(Group { records, closure });
         }
-        if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
+        if crate::debugging() {
             eprintln!(
                 "incremental: {} since the base, {} past the middle, closure read {} records, \
                  {n_groups} new of {} groups, {scans} group scans; since {t_since:?} past {t_past:?} among {t_among:?} \
@@ -1049,7 +1049,7 @@ impl Engine {
         let relations = unmask_pipeline::Relations::new(&kept.graph, &kept.actors);
         self.mid_scans
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
+        if crate::debugging() {
             eprintln!(
                 "middle: {} records in {:?}",
                 files.iter().map(|f| f.1.len()).sum::<usize>(),
@@ -1189,7 +1189,7 @@ impl Engine {
         // a minute's serialising would hold them.
         let json = serde_json::to_string(&*scanned).map_err(|e| e.to_string())?;
         self.store.save_findings(&json)?;
-        if std::env::var_os("UNMASK_DEBUG_SERVE").is_some() {
+        if crate::debugging() {
             eprintln!(
                 "rescan: written {:?} scanned {:?} caught up {:?} saved {:?} stages {:?}",
                 t_written,

@@ -315,9 +315,9 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/v1/{kind}", post(api::ingest))
         .merge(ui::routes())
         .route("/", get(|| async { axum::response::Redirect::to("/ui") }))
-        .layer(axum::extract::DefaultBodyLimit::max(
-            state.limits.body_bytes,
-        ))
+        // The size is `body_in_time`'s to check, with the time; axum's own
+        // limit (2 MB unless set) would be a second one.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             body_in_time,
@@ -584,6 +584,13 @@ pub fn spawn_background(state: Arc<State>, retention: Option<Duration>) {
             }
         });
     }
+}
+
+/// Whether `UNMASK_DEBUG_SERVE` is set: the service then prints each
+/// scan's and each ingest batch's timings.
+pub(crate) fn debugging() -> bool {
+    static SET: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SET.get_or_init(|| std::env::var_os("UNMASK_DEBUG_SERVE").is_some())
 }
 
 /// How long requests in flight at a stop have to finish.

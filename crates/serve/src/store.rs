@@ -532,10 +532,14 @@ impl Store {
                 // A panic while holding the lock leaves SQLite consistent
                 // (the transaction rolls back), so the lock is reusable.
                 let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+                let before = conn.total_changes();
                 let mut tx = conn.transaction().map_err(db_err)?;
                 let out = f(&mut tx)?;
                 tx.commit().map_err(db_err)?;
-                checkpointer.wake();
+                // Only a write grows the log.
+                if conn.total_changes() != before {
+                    checkpointer.wake();
+                }
                 Ok(out)
             }
             Backend::Postgres(jobs) => {
